@@ -1,0 +1,55 @@
+"""Per-task budgets (tokens, seconds, cost) and the violations a trace makes. Imports nothing from pytest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .tracing.model import Trace
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetViolation:
+    """One budget a task went over."""
+
+    budget: str  # "tokens" | "seconds" | "cost"
+    limit: float
+    actual: float
+
+    def __str__(self) -> str:
+        return f"{self.budget} budget exceeded: {self.actual:g} > {self.limit:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class Budgets:
+    """Limits per task; None means no limit. Violations warn; they do not fail the item."""
+
+    max_tokens: int | None = None
+    max_seconds: float | None = None
+    max_cost: float | None = None
+
+    @classmethod
+    def coerce(cls, value: Budgets | Mapping[str, Any] | None) -> Budgets:
+        """Accept what an `eval_budgets` fixture may return: Budgets, a dict of the same fields, or None."""
+        if value is None:
+            return cls()
+        if isinstance(value, Budgets):
+            return value
+        unknown = set(value) - {"max_tokens", "max_seconds", "max_cost"}
+        if unknown:
+            raise TypeError(f"eval_budgets: unknown budget(s) {sorted(unknown)}; "
+                            "use max_tokens, max_seconds, max_cost")
+        return cls(**value)
+
+    def violations(self, trace: Trace) -> list[BudgetViolation]:
+        found = []
+        if self.max_tokens is not None and trace.tokens.total > self.max_tokens:
+            found.append(BudgetViolation("tokens", self.max_tokens, trace.tokens.total))
+        seconds = trace.duration_ms / 1000
+        if self.max_seconds is not None and seconds > self.max_seconds:
+            found.append(BudgetViolation("seconds", self.max_seconds, round(seconds, 3)))
+        cost = trace.cost
+        if self.max_cost is not None and cost is not None and cost > self.max_cost:
+            found.append(BudgetViolation("cost", self.max_cost, cost))
+        return found

@@ -1,0 +1,128 @@
+"""One task's pipeline: run the agent under tracing, rebuild the trace, grade it, decide the verdict.
+
+Imports nothing from pytest; the item (item.py) drives it and reports the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+from .agents import AgentCall, normalize_outputs
+from .budgets import Budgets, BudgetViolation
+from .results import (
+    BudgetViolationRecord,
+    FeedbackRecord,
+    TaskResult,
+    TokenRecord,
+    TraceRecord,
+    TraceRef,
+    Verdict,
+)
+from .scoring import Feedback, Scorer, ScoreContext, apply_scorers
+from .task import Task
+from .tracing.build import build_trace
+from .tracing.capture import CapturedRun, TaskTracer
+from .tracing.model import ErrorInfo, Trace
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """A graded task run."""
+
+    task: Task
+    outputs: dict[str, Any]
+    trace: Trace
+    feedback: tuple[Feedback, ...]
+    violations: tuple[BudgetViolation, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def failing_feedback(self) -> list[Feedback]:
+        return [fb for fb in self.feedback if fb.passed is False]
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.trace.exception is not None:
+            return "error"
+        return "failed" if self.failing_feedback else "passed"
+
+
+def task_attributes(task: Task, run_id: str) -> dict[str, str | int]:
+    """Attributes stamped on the task's root span."""
+    return {"agenteval.run_id": run_id, "agenteval.task_id": task.run_task_id,
+            "agenteval.suite": task.suite, "agenteval.repeat": task.repeat}
+
+
+async def run_agent_traced(task: Task, call: AgentCall, tracer: TaskTracer, run_id: str) -> CapturedRun:
+    """Call the agent on the task inside its own root span."""
+    return await tracer.run(lambda: call(task), attributes=task_attributes(task, run_id))
+
+
+async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], budgets: Budgets) -> Evaluation:
+    """Rebuild the trace and apply every scorer (also on a crashed run, with empty outputs)."""
+    outputs = normalize_outputs(captured.output) if captured.exception is None else {}
+    exception = ErrorInfo.from_exception(captured.exception) if captured.exception is not None else None
+    trace = build_trace(
+        captured.spans,
+        input=task.input,
+        output=outputs.get("content"),
+        exception=exception,
+        duration_ms=captured.duration_ms,
+        trace_id=captured.trace_id,
+    )
+    feedback = await apply_scorers(scorers, ScoreContext(task=task, outputs=outputs, trace=trace))
+    return Evaluation(task, outputs, trace, tuple(feedback), tuple(budgets.violations(trace)), captured.notes)
+
+
+def to_task_result(evaluation: Evaluation, *, node_id: str, worker: str) -> TaskResult:
+    """The JSON-safe record of one graded item."""
+    task, trace = evaluation.task, evaluation.trace
+    tokens = trace.tokens
+    return TaskResult(
+        task_id=task.run_task_id,
+        inputs=jsonable(task.inputs),
+        reference_outputs=jsonable(task.reference_outputs),
+        tags=list(task.tags),
+        metadata=jsonable(task.metadata),
+        duration_ms=round(trace.duration_ms, 3),
+        exception=trace.exception,
+        tokens=TokenRecord(input=tokens.input, output=tokens.output, cache_creation=tokens.cache_write,
+                           cache_read=tokens.cache_read, reasoning=tokens.reasoning, total=tokens.total),
+        feedback=[feedback_record(fb) for fb in evaluation.feedback],
+        budget_violation=bool(evaluation.violations),
+        trace_ref=TraceRef(trace_id=trace.trace_id, task_id=task.run_task_id) if trace.trace_id else None,
+        base_task_id=task.task_id,
+        repeat=task.repeat,
+        suite=task.suite,
+        line=task.line,
+        node_id=node_id,
+        verdict=evaluation.verdict,
+        outputs={k: jsonable(v) for k, v in evaluation.outputs.items() if k != "raw"},
+        cost=trace.cost,
+        budget_violations=[BudgetViolationRecord(budget=v.budget, limit=v.limit, actual=v.actual)  # type: ignore[arg-type]
+                           for v in evaluation.violations],
+        trace=TraceRecord(steps=list(trace.steps), input=jsonable(trace.input), output=jsonable(trace.output),
+                          model_calls=len(trace.model_calls()), tool_calls=len(trace.tool_calls()),
+                          cost=trace.cost, notes=list(evaluation.notes)),
+        worker=worker,
+    )
+
+
+def error_task_result(task: Task, error: ErrorInfo, *, node_id: str, worker: str) -> TaskResult:
+    """The record of a task that never ran (its fixtures failed): an error, kept in every denominator."""
+    evaluation = Evaluation(task, {}, Trace(input=task.input, exception=error), (), ())
+    return to_task_result(evaluation, node_id=node_id, worker=worker)
+
+
+def feedback_record(fb: Feedback) -> FeedbackRecord:
+    return FeedbackRecord(key=fb.key, score=fb.score, value=fb.value, comment=fb.comment,
+                          detail=jsonable(fb.detail), threshold=fb.threshold, passed=fb.passed, error=fb.error)
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe copy; objects JSON cannot hold are stored as their repr."""
+    return to_jsonable_python(value, fallback=repr)

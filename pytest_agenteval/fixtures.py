@@ -1,0 +1,68 @@
+"""The plugin's fixtures. `eval_agent`, `eval_scorers` and `eval_budgets` are defaults a conftest.py
+overrides; `eval_task` and `eval_tracer_provider` are provided for those overrides to use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import pytest
+
+from .budgets import Budgets
+from .item import EvalItem, runtime_for
+from .options import read_options
+from .task import Task
+
+
+def import_object(spec: str, option: str, config: pytest.Config) -> Any:
+    """Import `package.module:attribute` (the rootdir is importable, as for conftest.py files)."""
+    module_name, _, attribute = spec.partition(":")
+    root = str(config.rootpath)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as exc:
+        pytest.fail(f"{option}={spec}: cannot import it: {type(exc).__name__}: {exc}", pytrace=False)
+    return target
+
+
+@pytest.fixture(scope="session")
+def eval_agent(request: pytest.FixtureRequest) -> Any:
+    """The agent under evaluation; define this fixture in conftest.py, or pass --eval-agent=MOD:ATTR."""
+    spec = read_options(request.config).agent
+    if spec is None:
+        pytest.fail("no agent to evaluate: define an `eval_agent` fixture in conftest.py "
+                    "or pass --eval-agent=package.module:attribute", pytrace=False)
+    return import_object(spec, "--eval-agent", request.config)
+
+
+@pytest.fixture(scope="session")
+def eval_scorers(request: pytest.FixtureRequest) -> Any:
+    """Scorers applied to every task: from --eval-scorers=MOD:ATTR, else none. Override in conftest.py."""
+    spec = read_options(request.config).scorers
+    return [] if spec is None else import_object(spec, "--eval-scorers", request.config)
+
+
+@pytest.fixture(scope="session")
+def eval_budgets(request: pytest.FixtureRequest) -> Budgets:
+    """Per-task budgets from --eval-max-tokens/-seconds/-cost; override to return Budgets or a dict."""
+    return read_options(request.config).budgets
+
+
+@pytest.fixture
+def eval_task(request: pytest.FixtureRequest) -> Task:
+    """The task the current item runs (its repeat included), for per-task agents or model configs."""
+    if not isinstance(request.node, EvalItem):
+        pytest.fail("eval_task is only available to items collected from eval suites", pytrace=False)
+    return request.node.task
+
+
+@pytest.fixture(scope="session")
+def eval_tracer_provider(request: pytest.FixtureRequest) -> Any:
+    """The OpenTelemetry TracerProvider the plugin listens on, for frameworks that take one explicitly."""
+    return runtime_for(request.config).tracer.provider

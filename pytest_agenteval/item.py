@@ -1,0 +1,155 @@
+"""Collection: `EvalSuite` (a JSONL file) yields one `EvalItem` per record x repeat, and one
+`InvalidRecord` per bad line, so a bad record is its own error and never hides the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .budgets import Budgets
+from .evaluation import error_task_result, to_task_result
+from .options import EvalOptions, read_options
+from .report import render_task_failure
+from .results import TaskResult
+from .runtime import EvalRuntime
+from .scoring import Scorer, as_scorer
+from .suite import RecordError, SuiteRecord, load_suite
+from .task import Task
+from .tracing.model import ErrorInfo
+from .warning_types import BudgetExceededWarning
+
+RESULT_KEY = pytest.StashKey[TaskResult]()
+RUNTIME_KEY = pytest.StashKey[EvalRuntime]()
+
+
+class EvalFailure(Exception):
+    """The task failed: the agent raised or a scorer failed. Rendered without a traceback."""
+
+    def __init__(self, result: TaskResult) -> None:
+        super().__init__(result.task_id)
+        self.result = result
+
+
+def run_eval_task(request: pytest.FixtureRequest, eval_agent: Any, eval_scorers: Any, eval_budgets: Any) -> None:
+    """Run one eval task. This is every EvalItem's test function; its parameters are the fixtures it uses."""
+    item = request.node
+    assert isinstance(item, EvalItem)  # pytest hands a test function its own item
+    item.run_eval(eval_agent, eval_scorers, eval_budgets)
+
+
+class EvalSuite(pytest.File):
+    """A JSONL suite file."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        options = read_options(self.config)
+        loaded = load_suite(self.path, display_path=self.nodeid)
+        for error in loaded.errors:
+            yield InvalidRecord.from_parent(self, name=f"invalid-line-{error.line}", error=error)
+        for loaded_record in loaded.records:
+            yield from self._items_for(loaded_record.record, loaded_record.line, options)
+
+    def _items_for(self, record: SuiteRecord, line: int, options: EvalOptions) -> Iterator[EvalItem]:
+        for tag in record.tags:
+            self.config.addinivalue_line("markers", f"{tag}: eval task tag")
+        for repeat in range(1, options.repeats + 1):
+            task = Task(
+                task_id=record.task_id,
+                inputs=record.inputs.model_dump(),
+                reference_outputs=record.reference_outputs,
+                tags=tuple(record.tags),
+                metadata=record.metadata,
+                repeat=repeat,
+                repeats=options.repeats,
+                suite=self.nodeid,
+                line=line,
+            )
+            yield EvalItem.from_parent(self, task=task)
+
+
+class EvalItem(pytest.Function):
+    """One task at one repeat. A `pytest.Function` so fixtures work as for any test; no callspec (VS Code)."""
+
+    def __init__(self, *, task: Task, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.task = task
+        for tag in task.tags:
+            self.add_marker(tag)
+        self.extra_keyword_matches.update(task.tags)
+        if task.repeats > 1 and hasattr(self.parent, "id"):
+            # pytest >= 9.2 keeps a structured id; without it `--lf` cannot match `name[r1]` (pytest#15045).
+            self._id = self.parent.id.child(task.task_id).with_params(f"r{task.repeat}")
+
+    @classmethod
+    def from_parent(cls, parent: pytest.Collector, *, task: Task, **kwargs: Any) -> EvalItem:  # type: ignore[override]
+        name = task.task_id if task.repeats == 1 else f"{task.task_id}[r{task.repeat}]"
+        item: EvalItem = super().from_parent(parent, name=name, callobj=run_eval_task, task=task, **kwargs)
+        return item
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        return self.path, self.task.line - 1, self.name
+
+    def run_eval(self, agent: Any, scorers: Any, budgets: Any) -> None:
+        """Run, trace and grade the task; store the result, then warn on budgets, then fail if it failed."""
+        runtime = runtime_for(self.config)
+        evaluation = runtime.evaluate(self.task, agent, collect_scorers(scorers), Budgets.coerce(budgets))
+        result = to_task_result(evaluation, node_id=self.nodeid, worker=worker_name())
+        self.stash[RESULT_KEY] = result
+        for violation in evaluation.violations:
+            self.warn(BudgetExceededWarning(f"{self.task.run_task_id}: {violation}"))
+        if result.verdict != "passed":
+            raise EvalFailure(result)
+
+    def record_setup_error(self, error: BaseException) -> None:
+        """A fixture (the agent, the scorers) failed: the task still gets a result, as an error."""
+        if RESULT_KEY not in self.stash:
+            self.stash[RESULT_KEY] = error_task_result(
+                self.task, ErrorInfo.from_exception(error), node_id=self.nodeid, worker=worker_name()
+            )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        if isinstance(excinfo.value, EvalFailure):
+            return render_task_failure(excinfo.value.result)
+        if isinstance(excinfo.value, BudgetExceededWarning):  # turned into an error by -W error::...
+            return f"BudgetExceededWarning: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+class InvalidRecord(pytest.Item):
+    """A bad suite line, reported as its own error at setup; the suite's good records still run."""
+
+    def __init__(self, *, error: RecordError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def setup(self) -> None:
+        pytest.fail(str(self.error), pytrace=False)
+
+    def runtest(self) -> None:
+        """Never reached: setup always fails."""
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        return self.path, max(self.error.line - 1, 0), self.name
+
+
+def collect_scorers(value: Any) -> list[Scorer]:
+    """What an `eval_scorers` fixture may return: a scorer, or an iterable of scorers / functions."""
+    if value is None:
+        return []
+    if isinstance(value, Scorer) or callable(value):
+        return [as_scorer(value)]
+    return [as_scorer(each) for each in value]
+
+
+def runtime_for(config: pytest.Config) -> EvalRuntime:
+    """This process's runtime, started at the first eval item that runs."""
+    if RUNTIME_KEY not in config.stash:
+        config.stash[RUNTIME_KEY] = EvalRuntime(read_options(config).run_id)
+    return config.stash[RUNTIME_KEY]
+
+
+def worker_name() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")

@@ -1,0 +1,189 @@
+"""The run JSON's models: a superset of AG2's schema 0.2 (`ag2.eval.load_run` reads it).
+
+Models hold data only: `store.py` reads and writes them, `report.py` renders them. Imports nothing from pytest.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .tracing.model import AgentStep, ErrorInfo, ModelCall, ToolCall
+
+SCHEMA_VERSION = "0.2"
+PLUGIN_SCHEMA = "agenteval/1"
+
+Verdict = Literal["passed", "failed", "error"]
+StepRecord = Annotated[Union[ModelCall, ToolCall, AgentStep], Field(discriminator="kind")]
+
+
+class Record(BaseModel):
+    """Base of every stored model: unknown keys are an error, not silently lost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FeedbackRecord(Record):
+    """AG2's feedback fields, plus the threshold, the pass/fail it decided, and a scorer crash."""
+
+    key: str
+    score: bool | int | float | None = None
+    value: str | None = None
+    comment: str | None = None
+    detail: dict[str, Any] | None = None
+    threshold: float | None = None
+    passed: bool | None = None
+    error: ErrorInfo | None = None
+
+
+class TokenRecord(Record):
+    """Per-task tokens: AG2's four fields plus reasoning and total."""
+
+    input: int = 0
+    output: int = 0
+    cache_creation: int = 0
+    cache_read: int = 0
+    reasoning: int = 0
+    total: int = 0
+
+
+class TraceRef(Record):
+    trace_id: str
+    task_id: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class BudgetViolationRecord(Record):
+    budget: Literal["tokens", "seconds", "cost"]
+    limit: float
+    actual: float
+
+
+class TraceRecord(Record):
+    """The trace in a documented, stable form: ordered steps tagged by `kind`, and totals."""
+
+    steps: list[StepRecord] = Field(default_factory=list)
+    input: Any = None
+    output: Any = None
+    model_calls: int = 0
+    tool_calls: int = 0
+    cost: float | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class TaskResult(Record):
+    """One item: a task at one repeat. AG2's fields first, then ours."""
+
+    task_id: str
+    inputs: dict[str, Any]
+    reference_outputs: dict[str, Any] | None = None
+    tags: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    duration_ms: float = 0.0
+    events: list[Any] = Field(default_factory=list)  # AG2 stores framework events here; ours are in `trace`
+    exception: ErrorInfo | None = None
+    tokens: TokenRecord = Field(default_factory=TokenRecord)
+    feedback: list[FeedbackRecord] = Field(default_factory=list)
+    budget_violation: bool = False
+    trace_ref: TraceRef | None = None
+    base_task_id: str
+    repeat: int = 1
+    suite: str
+    line: int
+    node_id: str
+    verdict: Verdict
+    outcome: str | None = None  # pytest's outcome, which `-W error` on a budget warning can turn to failed
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    cost: float | None = None
+    budget_violations: list[BudgetViolationRecord] = Field(default_factory=list)
+    trace: TraceRecord = Field(default_factory=TraceRecord)
+    worker: str = "main"
+
+
+class SuiteInfo(Record):
+    """AG2's `suite`: with several suites, `name` joins their names and `source` their paths."""
+
+    name: str
+    size: int
+    source: str
+
+
+class ScoreStats(Record):
+    mean: float
+    p50: float
+    p95: float
+    n: int
+
+
+class PassCount(Record):
+    passed: int
+    total: int
+
+
+class TokenTotals(Record):
+    input: int = 0
+    output: int = 0
+    total: int = 0
+    cache_creation: int = 0
+    cache_read: int = 0
+    reasoning: int = 0
+
+
+class Aggregates(Record):
+    """AG2's aggregates (a scorer crash counts as a fail here), plus counts, verdicts and cost."""
+
+    pass_rate: dict[str, float] = Field(default_factory=dict)
+    score_stats: dict[str, ScoreStats] = Field(default_factory=dict)
+    value_counts: dict[str, dict[str, int]] = Field(default_factory=dict)
+    tokens: TokenTotals = Field(default_factory=TokenTotals)
+    errors: int = 0
+    budget_violations: int = 0
+    pass_counts: dict[str, PassCount] = Field(default_factory=dict)
+    verdicts: dict[str, int] = Field(default_factory=dict)
+    budget_violations_by_budget: dict[str, int] = Field(default_factory=dict)
+    cost: float | None = None
+
+
+class RunConfig(Record):
+    """How the run was configured."""
+
+    repeats: int = 1
+    max_tokens: int | None = None
+    max_seconds: float | None = None
+    max_cost: float | None = None
+    scorers: list[str] = Field(default_factory=list)
+    agent: str | None = None
+    pytest_args: list[str] = Field(default_factory=list)
+    workers: int = 0
+
+
+class Provenance(Record):
+    plugin_version: str
+    python_version: str
+    pytest_version: str
+    platform: str
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+
+
+class RunResult(Record):
+    """The whole run: `<store>/<run_id>.json`."""
+
+    schema_version: str = SCHEMA_VERSION
+    format: str = PLUGIN_SCHEMA
+    run_id: str
+    label: str | None = None
+    created_at: str
+    duration_ms: float
+    suite: SuiteInfo
+    target: str | None = None
+    concurrency: int = 1
+    tasks: list[TaskResult]
+    aggregates: Aggregates
+    suites: list[str] = Field(default_factory=list)
+    invalid_records: list[str] = Field(default_factory=list)  # "file:line: problem", one per bad suite line
+    partial: bool = False
+    exit_status: int | None = None
+    config: RunConfig = Field(default_factory=RunConfig)
+    provenance: Provenance | None = None

@@ -1,0 +1,25 @@
+"""The built-in scorer catalog: factories that each return a `Scorer` with a stable key."""
+
+from __future__ import annotations
+
+from .answers import final_answer, read_answer
+from .budgets import latency_budget, max_model_calls, max_tool_calls, token_budget
+from .structure import matches_schema
+from .threshold import threshold
+from .tools import no_tool_errors, tool_args_match, tool_called
+from .trajectory import trajectory_match
+
+__all__ = [
+    "final_answer",
+    "latency_budget",
+    "matches_schema",
+    "max_model_calls",
+    "max_tool_calls",
+    "no_tool_errors",
+    "read_answer",
+    "threshold",
+    "token_budget",
+    "tool_args_match",
+    "tool_called",
+    "trajectory_match",
+]

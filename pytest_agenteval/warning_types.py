@@ -1,0 +1,16 @@
+"""The plugin's warning categories."""
+
+from __future__ import annotations
+
+import pytest
+
+
+class AgentEvalWarning(pytest.PytestWarning):
+    """Base of every pytest-agenteval warning; never raised directly."""
+
+
+class BudgetExceededWarning(AgentEvalWarning, UserWarning):
+    """A task went over a token, time or cost budget.
+
+    Make budgets blocking with `-W error::pytest_agenteval.BudgetExceededWarning`.
+    """
