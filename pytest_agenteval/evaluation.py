@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from .agents import AgentCall, normalize_outputs
+from .agents import normalize_outputs
 from .budgets import Budgets, BudgetViolation
 from .results import (
     BudgetViolationRecord,
@@ -25,7 +25,7 @@ from .results import (
 from .scoring import Feedback, Scorer, ScoreContext, apply_scorers
 from .task import Task
 from .tracing.build import build_trace
-from .tracing.capture import CapturedRun, TaskTracer
+from .tracing.capture import CapturedRun
 from .tracing.model import ErrorInfo, Trace
 
 
@@ -55,11 +55,6 @@ def task_attributes(task: Task, run_id: str) -> dict[str, str | int]:
     """Attributes stamped on the task's root span."""
     return {"agenteval.run_id": run_id, "agenteval.task_id": task.run_task_id,
             "agenteval.suite": task.suite, "agenteval.repeat": task.repeat}
-
-
-async def run_agent_traced(task: Task, call: AgentCall, tracer: TaskTracer, run_id: str) -> CapturedRun:
-    """Call the agent on the task inside its own root span."""
-    return await tracer.run(lambda: call(task), attributes=task_attributes(task, run_id))
 
 
 async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], budgets: Budgets) -> Evaluation:

@@ -4,14 +4,17 @@ overrides; `eval_task` and `eval_tracer_provider` are provided for those overrid
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from .budgets import Budgets
-from .item import EvalItem, runtime_for
+from .item import RUNTIME_KEY, EvalItem, runtime_for
 from .options import read_options
 from .task import Task
 
@@ -65,4 +68,13 @@ def eval_task(request: pytest.FixtureRequest) -> Task:
 @pytest.fixture(scope="session")
 def eval_tracer_provider(request: pytest.FixtureRequest) -> Any:
     """The OpenTelemetry TracerProvider the plugin listens on, for frameworks that take one explicitly."""
-    return runtime_for(request.config).tracer.provider
+    return runtime_for(request).tracer.provider
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def agenteval_event_loop(request: pytest.FixtureRequest) -> AsyncIterator[asyncio.AbstractEventLoop]:
+    """pytest-asyncio's session loop, on which agent calls run; pending calls are cancelled at the end."""
+    yield asyncio.get_running_loop()
+    runtime = request.config.stash.get(RUNTIME_KEY, None)
+    if runtime is not None:
+        await runtime.cancel_pending()

@@ -20,10 +20,13 @@ from .scoring import Scorer, as_scorer
 from .suite import RecordError, SuiteRecord, load_suite
 from .task import Task
 from .tracing.model import ErrorInfo
-from .warning_types import BudgetExceededWarning
+from .scheduling import shared_agent_definition, upcoming_tasks
+from .warning_types import BudgetExceededWarning, SequentialRunWarning
 
 RESULT_KEY = pytest.StashKey[TaskResult]()
 RUNTIME_KEY = pytest.StashKey[EvalRuntime]()
+SEQUENTIAL_WARNED_KEY = pytest.StashKey[bool]()
+EVENT_LOOP_FIXTURE = "agenteval_event_loop"
 
 
 class EvalFailure(Exception):
@@ -38,7 +41,7 @@ def run_eval_task(request: pytest.FixtureRequest, eval_agent: Any, eval_scorers:
     """Run one eval task. This is every EvalItem's test function; its parameters are the fixtures it uses."""
     item = request.node
     assert isinstance(item, EvalItem)  # pytest hands a test function its own item
-    item.run_eval(eval_agent, eval_scorers, eval_budgets)
+    item.run_eval(runtime_for(request), eval_agent, eval_scorers, eval_budgets)
 
 
 class EvalSuite(pytest.File):
@@ -92,10 +95,15 @@ class EvalItem(pytest.Function):
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return self.path, self.task.line - 1, self.name
 
-    def run_eval(self, agent: Any, scorers: Any, budgets: Any) -> None:
+    def run_eval(self, runtime: EvalRuntime, agent: Any, scorers: Any, budgets: Any) -> None:
         """Run, trace and grade the task; store the result, then warn on budgets, then fail if it failed."""
-        runtime = runtime_for(self.config)
-        evaluation = runtime.evaluate(self.task, agent, collect_scorers(scorers), Budgets.coerce(budgets))
+        upcoming = upcoming_tasks(self, runtime.window)
+        if runtime.concurrency > 1 and shared_agent_definition(self) is None:
+            warn_once_about_sequential_runs(self)
+        evaluation, output = runtime.evaluate(self.nodeid, self.task, agent, collect_scorers(scorers),
+                                              Budgets.coerce(budgets), upcoming)
+        if output.text():
+            self.add_report_section("call", "agent output", output.text())
         result = to_task_result(evaluation, node_id=self.nodeid, worker=worker_name())
         self.stash[RESULT_KEY] = result
         for violation in evaluation.violations:
@@ -144,11 +152,24 @@ def collect_scorers(value: Any) -> list[Scorer]:
     return [as_scorer(each) for each in value]
 
 
-def runtime_for(config: pytest.Config) -> EvalRuntime:
+def runtime_for(request: pytest.FixtureRequest) -> EvalRuntime:
     """This process's runtime, started at the first eval item that runs."""
+    config = request.config
     if RUNTIME_KEY not in config.stash:
-        config.stash[RUNTIME_KEY] = EvalRuntime(read_options(config).run_id)
+        options = read_options(config)
+        # pytest-asyncio's session loop, so agents made by its session-scoped async fixtures work.
+        loop = request.getfixturevalue(EVENT_LOOP_FIXTURE) if config.pluginmanager.hasplugin("asyncio") else None
+        config.stash[RUNTIME_KEY] = EvalRuntime(options.run_id, concurrency=options.concurrency,
+                                                timeout=options.timeout, loop=loop)
     return config.stash[RUNTIME_KEY]
+
+
+def warn_once_about_sequential_runs(item: EvalItem) -> None:
+    if not item.config.stash.get(SEQUENTIAL_WARNED_KEY, False):
+        item.config.stash[SEQUENTIAL_WARNED_KEY] = True
+        item.warn(SequentialRunWarning(
+            "eval_agent is not a session-scoped, unparametrized fixture, so tasks run one at a time; "
+            "make it session-scoped (or use --eval-agent) to run up to --eval-concurrency tasks at once"))
 
 
 def worker_name() -> str:

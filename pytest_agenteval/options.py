@@ -93,6 +93,10 @@ OPTIONS = (
                positive_number, "SECONDS"),
     OptionSpec("--eval-max-cost", "cost budget per task (as reported by spans, usually USD); "
                "over it, a BudgetExceededWarning", positive_number, "AMOUNT"),
+    OptionSpec("--eval-concurrency", "agent calls run at once in each process, started ahead of their items "
+               "when the agent is shared (default 4)", positive_int, "N"),
+    OptionSpec("--eval-timeout", "seconds an agent call may take; then it is cancelled and its item fails",
+               positive_number, "SECONDS"),
 )
 
 
@@ -107,6 +111,8 @@ class EvalOptions:
     agent: str | None
     scorers: str | None
     budgets: Budgets
+    concurrency: int = 4
+    timeout: float | None = None
 
 
 OPTIONS_KEY = pytest.StashKey[EvalOptions]()
@@ -138,6 +144,8 @@ def read_options(config: pytest.Config) -> EvalOptions:
             agent=values["eval_agent"],
             scorers=values["eval_scorers"],
             budgets=Budgets(values["eval_max_tokens"], values["eval_max_seconds"], values["eval_max_cost"]),
+            concurrency=values["eval_concurrency"] or 4,
+            timeout=values["eval_timeout"],
         )
     return config.stash[OPTIONS_KEY]
 

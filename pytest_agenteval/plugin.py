@@ -10,14 +10,21 @@ from typing import Any
 
 import pytest
 
-from .fixtures import eval_agent, eval_budgets, eval_scorers, eval_task, eval_tracer_provider
+from .fixtures import (
+    agenteval_event_loop,
+    eval_agent,
+    eval_budgets,
+    eval_scorers,
+    eval_task,
+    eval_tracer_provider,
+)
 from .item import RESULT_KEY, RUNTIME_KEY, EvalItem, EvalSuite, InvalidRecord
 from .options import RUN_ID_KEY, WORKER_RUN_ID, add_options, read_options
 from .recorder import RECORD_ERROR_ATTR, REPORT_ATTR, RunRecorder
 from .selection import SELECTION_KEY, SUITE_SUFFIX, add_suites_to_args, select_suites
 from .store import run_path
 
-__all__ = ["eval_agent", "eval_budgets", "eval_scorers", "eval_task", "eval_tracer_provider"]
+__all__ = ["agenteval_event_loop", "eval_agent", "eval_budgets", "eval_scorers", "eval_task", "eval_tracer_provider"]
 
 RECORDER_KEY = pytest.StashKey[RunRecorder]()
 

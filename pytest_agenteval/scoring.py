@@ -82,7 +82,7 @@ class Scorer:
         if isinstance(fn, Scorer):
             raise TypeError(f"scorer {fn.key!r} is already a Scorer; do not wrap it twice")
         self.fn = fn
-        self.key = key or getattr(fn, "__name__", type(fn).__name__)
+        self.key: str = key or str(getattr(fn, "__name__", type(fn).__name__))
         self.threshold = threshold
         self.parameters = _injectable_parameters(fn, self.key)
 

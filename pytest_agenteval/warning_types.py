@@ -14,3 +14,7 @@ class BudgetExceededWarning(AgentEvalWarning, UserWarning):
 
     Make budgets blocking with `-W error::pytest_agenteval.BudgetExceededWarning`.
     """
+
+
+class SequentialRunWarning(AgentEvalWarning):
+    """Tasks run one at a time because the agent is not shared between items."""

@@ -145,5 +145,5 @@ def test_rejects_bad_bounds(kwargs: dict[str, Any], error: type[Exception], mess
 
 
 def test_rejects_something_that_is_not_a_scorer() -> None:
-    with pytest.raises(TypeError, match="is not a scorer: pass a function or a pytest_agenteval.Scorer"):
+    with pytest.raises(TypeError, match=r"is not a scorer: pass a function or a pytest_agenteval\.Scorer"):
         threshold(0.5, at_least=0.1)  # type: ignore[arg-type]

@@ -51,7 +51,8 @@ def test_empty_strict_trajectory_means_no_tool_may_run() -> None:
 def test_failure_comment_shows_both_lists_and_the_difference() -> None:
     feedback = grade(trajectory_match(["weather", "events"]), ran("weather", "book"))
     assert feedback.comment == (
-        "expected ['weather', 'events'] (strict), got ['weather', 'book']; missing ['events']; unexpected ['book']"
+        "expected ['weather', 'events'] (strict), got ['weather', 'book']; "
+        "missing ['events']; unexpected ['book']"
     )
     assert feedback.detail == {"expected": ["weather", "events"], "actual": ["weather", "book"]}
 

@@ -35,9 +35,11 @@ def span(
 ) -> SpanData:
     """A finished span; each call starts later than the previous one. Attribute keys use `__` for `.`."""
     start = next(_clock) * 1000
-    events = ()
+    events: tuple[SpanEvent, ...] = ()
     if exception is not None:
-        events = (SpanEvent("exception", {"exception.type": exception[0], "exception.message": exception[1]}),)
+        events = (
+            SpanEvent("exception", {"exception.type": exception[0], "exception.message": exception[1]}),
+        )
     return SpanData(
         name=name,
         trace_id="ab" * 16,
@@ -118,7 +120,11 @@ def pydantic_ai_spans(*, tool_error: bool = False) -> list[SpanData]:
     }
     if tool_error:
         tool = by_attrs(
-            "execute_tool get_weather", "t1", "a1", tool_attrs, exception=("RuntimeError", "weather service down")
+            "execute_tool get_weather",
+            "t1",
+            "a1",
+            tool_attrs,
+            exception=("RuntimeError", "weather service down"),
         )
         return [
             tool,
@@ -132,7 +138,9 @@ def pydantic_ai_spans(*, tool_error: bool = False) -> list[SpanData]:
                 gen_ai__agent__name="weather_agent",
             ),
         ]
-    tool = by_attrs("execute_tool get_weather", "t1", "a1", {**tool_attrs, "gen_ai.tool.call.result": "sunny"})
+    tool = by_attrs(
+        "execute_tool get_weather", "t1", "a1", {**tool_attrs, "gen_ai.tool.call.result": "sunny"}
+    )
     chat2 = by_attrs(
         "chat gpt-4o",
         "m2",
@@ -142,7 +150,9 @@ def pydantic_ai_spans(*, tool_error: bool = False) -> list[SpanData]:
             "gen_ai.system": "openai",
             "gen_ai.request.model": "gpt-4o",
             "gen_ai.output.messages": [
-                json.dumps({"role": "assistant", "parts": [{"type": "text", "content": "The weather is sunny"}]})
+                json.dumps(
+                    {"role": "assistant", "parts": [{"type": "text", "content": "The weather is sunny"}]}
+                )
             ],
             "gen_ai.usage.input_tokens": 50,
             "gen_ai.usage.output_tokens": 7,
@@ -155,7 +165,12 @@ def pydantic_ai_spans(*, tool_error: bool = False) -> list[SpanData]:
 def test_pydantic_ai_counts_chat_tokens_once_and_reads_tool_and_final_result() -> None:
     trace = build_trace(pydantic_ai_spans())
 
-    assert [type(step).__name__ for step in trace.steps] == ["AgentStep", "ModelCall", "ToolCall", "ModelCall"]
+    assert [type(step).__name__ for step in trace.steps] == [
+        "AgentStep",
+        "ModelCall",
+        "ToolCall",
+        "ModelCall",
+    ]
     assert trace.tokens == TokenUsage(input=80, output=12, cache_read=10)
     assert trace.tool_calls() == [
         ToolCall(
@@ -175,7 +190,9 @@ def test_pydantic_ai_counts_chat_tokens_once_and_reads_tool_and_final_result() -
     assert first_call.tool_requests == (ToolRequest("get_weather", {"city": "Paris"}, "call_1"),)
     assert trace.model_calls()[1].provider == "openai"  # from the older gen_ai.system
     assert trace.output == "The weather is sunny"
-    assert trace.agents() == [AgentStep("weather_agent", output="The weather is sunny", duration_ms=0.0005, span_id="a1")]
+    assert trace.agents() == [
+        AgentStep("weather_agent", output="The weather is sunny", duration_ms=0.0005, span_id="a1")
+    ]
     assert trace.cost is not None and abs(trace.cost - 0.003) < 1e-9
     assert trace.exception is None
     assert [s.span_id for s in trace.spans] == ["a1", "m1", "t1", "m2"]
@@ -239,7 +256,10 @@ def ag2_spans() -> list[SpanData]:
                     "content": None,
                     "role": "assistant",
                     "tool_calls": [
-                        {"id": "call_1", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+                        {
+                            "id": "call_1",
+                            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                        }
                     ],
                 }
             ]
@@ -645,7 +665,13 @@ def test_crewai_output_is_the_raw_of_the_outermost_chain() -> None:
             openinference__span__kind="CHAIN",
             output__value='{"raw": "Sunny.", "tasks_output": []}',
         ),
-        span("Forecaster._execute_core", "a1", "k1", openinference__span__kind="AGENT", graph__node__id="Forecaster"),
+        span(
+            "Forecaster._execute_core",
+            "a1",
+            "k1",
+            openinference__span__kind="AGENT",
+            graph__node__id="Forecaster",
+        ),
         span("get_weather.run", "t1", "a1", openinference__span__kind="TOOL", tool__name="get_weather"),
     ]
 
@@ -702,8 +728,12 @@ def test_openai_v2_error_type_class_repr_becomes_the_short_class_name() -> None:
 
 
 def test_messages_are_read_from_parts_or_openai_shape_as_json_or_structured() -> None:
-    parts = [{"role": "assistant", "parts": [{"type": "tool_call", "name": "f", "arguments": {"x": 1}, "id": "1"}]}]
-    openai = [{"role": "assistant", "content": "hi", "tool_calls": [{"id": "2", "name": "g", "arguments": "{}"}]}]
+    parts = [
+        {"role": "assistant", "parts": [{"type": "tool_call", "name": "f", "arguments": {"x": 1}, "id": "1"}]}
+    ]
+    openai = [
+        {"role": "assistant", "content": "hi", "tool_calls": [{"id": "2", "name": "g", "arguments": "{}"}]}
+    ]
 
     assert read_messages(parts).tool_requests == (ToolRequest("f", {"x": 1}, "1"),)
     assert read_messages(json.dumps(parts)).tool_requests == (ToolRequest("f", {"x": 1}, "1"),)

@@ -14,9 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+from opentelemetry.sdk.trace import SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
@@ -82,9 +83,11 @@ def test_work_handed_to_a_thread_pool_with_copied_context_is_routed_to_its_task(
     pool = ThreadPoolExecutor(max_workers=4)
 
     def blocking_tool(label: str) -> str:
-        with otel.start_as_current_span("execute_tool", attributes={"label": label}):
-            with otel.start_as_current_span("http", attributes={"label": label}):
-                return threading.current_thread().name
+        with (
+            otel.start_as_current_span("execute_tool", attributes={"label": label}),
+            otel.start_as_current_span("http", attributes={"label": label}),
+        ):
+            return threading.current_thread().name
 
     def agent(label: str) -> Callable[[], Awaitable[str]]:
         async def run() -> str:
@@ -103,6 +106,36 @@ def test_work_handed_to_a_thread_pool_with_copied_context_is_routed_to_its_task(
     assert all(run.output != threading.main_thread().name for run in runs)
     assert [labels(run) for run in runs] == [{f"task-{i}"} for i in range(10)]
     assert all(len(run.spans) == 2 for run in runs)
+
+
+def test_a_bare_thread_given_only_the_otel_context_is_routed_by_trace_id(
+    provider: TracerProvider, tracer: TaskTracer
+) -> None:
+    otel = provider.get_tracer("fake-agent")
+
+    def worker(parent: Context, label: str) -> None:
+        token = otel_context.attach(parent)  # no copy_context: the task's ContextVar is not set here
+        try:
+            with otel.start_as_current_span("worker", attributes={"label": label}):
+                pass
+        finally:
+            otel_context.detach(token)
+
+    def agent(label: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            thread = threading.Thread(target=worker, args=(otel_context.get_current(), label))
+            thread.start()
+            await asyncio.to_thread(thread.join)
+
+        return run
+
+    async def main() -> list[CapturedRun]:
+        return await asyncio.gather(*(tracer.run(agent(f"task-{i}")) for i in range(10)))
+
+    runs = asyncio.run(main())
+
+    assert [labels(run) for run in runs] == [{f"task-{i}"} for i in range(10)]
+    assert all(len(run.spans) == 1 for run in runs)
 
 
 def test_tasks_run_from_many_threads_at_once_do_not_mix(provider: TracerProvider, tracer: TaskTracer) -> None:
@@ -150,7 +183,9 @@ def test_root_opens_a_fresh_trace_with_the_given_attributes_even_under_a_current
 
     async def main() -> CapturedRun:
         with provider.get_tracer("outer").start_as_current_span("pytest session") as outer:
-            run = await tracer.run(nested_agent(provider, "x"), attributes={"agenteval.task_id": "weather-paris"})
+            run = await tracer.run(
+                nested_agent(provider, "x"), attributes={"agenteval.task_id": "weather-paris"}
+            )
             assert format(outer.get_span_context().trace_id, "032x") != run.trace_id
             return run
 
@@ -183,7 +218,9 @@ def test_an_agent_exception_is_returned_with_its_spans_and_recorded_on_the_root(
     assert tool.events[0].attributes["exception.type"] == "ValueError"
 
 
-def test_cancellation_propagates_and_frees_the_task_buffer(provider: TracerProvider, tracer: TaskTracer) -> None:
+def test_cancellation_propagates_and_frees_the_task_buffer(
+    provider: TracerProvider, tracer: TaskTracer
+) -> None:
     async def agent() -> None:
         raise asyncio.CancelledError
 
@@ -226,31 +263,35 @@ def test_a_span_ending_after_the_task_is_waited_for(provider: TracerProvider, tr
     assert run.notes == ()
 
 
-def test_a_span_still_open_after_settling_is_reported_in_notes(provider: TracerProvider, tracer: TaskTracer) -> None:
+def test_a_span_still_open_after_settling_is_reported_in_notes(
+    provider: TracerProvider, tracer: TaskTracer
+) -> None:
     otel = provider.get_tracer("fake-agent")
-    release = asyncio.Event
+    background: list[asyncio.Task[None]] = []
 
     async def main() -> CapturedRun:
-        done = release()
+        done = asyncio.Event()
 
         async def hanging() -> None:
             with otel.start_as_current_span("stream consumer"):
                 await done.wait()
+            with otel.start_as_current_span("late root", context=Context()):
+                pass
 
         async def agent() -> None:
-            background = asyncio.create_task(hanging())
+            background.append(asyncio.create_task(hanging()))
             await asyncio.sleep(0)
-            agent.background = background  # type: ignore[attr-defined]
 
         run = await tracer.run(agent, settle_seconds=0.02)
         done.set()
-        await agent.background  # type: ignore[attr-defined]
+        await background[0]
         return run
 
     run = asyncio.run(main())
 
     assert run.spans == ()
     assert run.notes == ("1 span(s) still open 0.02 s after the task ended, not captured: 'stream consumer'",)
+    assert (tracer._router._traces, tracer._router._spans) == ({}, {})  # late spans leave nothing behind
 
 
 def test_spans_that_dropped_attributes_are_reported_in_notes() -> None:
@@ -259,7 +300,9 @@ def test_spans_that_dropped_attributes_are_reported_in_notes() -> None:
     tracer = TaskTracer(provider=provider)
 
     async def agent() -> None:
-        with otel.start_as_current_span("ChatCompletion", attributes={f"llm.input_messages.{i}": i for i in range(5)}):
+        with otel.start_as_current_span(
+            "ChatCompletion", attributes={f"llm.input_messages.{i}": i for i in range(5)}
+        ):
             pass
 
     run = asyncio.run(tracer.run(agent))
@@ -292,7 +335,9 @@ def test_a_noop_provider_fails_loudly_naming_it_and_the_fix() -> None:
 def test_a_sampler_that_drops_the_root_fails_loudly_naming_the_sampler() -> None:
     tracer = TaskTracer(provider=TracerProvider(sampler=ALWAYS_OFF, shutdown_on_exit=False))
 
-    with pytest.raises(TracingUnavailableError, match=r"sampler AlwaysOffSampler drops spans; use an always-on"):
+    with pytest.raises(
+        TracingUnavailableError, match=r"sampler AlwaysOffSampler drops spans; use an always-on"
+    ):
         asyncio.run(tracer.run(never_called))
 
     assert tracer._router._traces == {}
@@ -302,7 +347,9 @@ def test_otel_sdk_disabled_fails_loudly(monkeypatch: pytest.MonkeyPatch, provide
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     tracer = TaskTracer(provider=provider)
 
-    with pytest.raises(TracingUnavailableError, match=r"^OTEL_SDK_DISABLED=true turns OpenTelemetry off.*unset"):
+    with pytest.raises(
+        TracingUnavailableError, match=r"^OTEL_SDK_DISABLED=true turns OpenTelemetry off.*unset"
+    ):
         asyncio.run(tracer.run(never_called))
 
 
@@ -324,6 +371,29 @@ def test_a_closed_tracer_is_inert_and_leaves_the_provider(provider: TracerProvid
     assert (router._traces, router._spans) == ({}, {})
 
 
+class ProcessorProxy(trace.TracerProvider):
+    """Like logfire's proxy: not an SDK TracerProvider, but it accepts span processors."""
+
+    def __init__(self, inner: TracerProvider) -> None:
+        self.inner = inner
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return self.inner.get_tracer(*args, **kwargs)
+
+    def add_span_processor(self, span_processor: SpanProcessor) -> None:
+        self.inner.add_span_processor(span_processor)
+
+
+def test_a_provider_proxy_that_accepts_span_processors_is_used(provider: TracerProvider) -> None:
+    tracer = TaskTracer(provider=ProcessorProxy(provider))
+
+    run = asyncio.run(tracer.run(nested_agent(provider, "proxied")))
+    tracer.close()
+
+    assert isinstance(tracer.provider, ProcessorProxy)
+    assert labels(run) == {"proxied"}
+
+
 def test_the_global_provider_is_attached_lazily_and_reused_by_a_later_session() -> None:
     earlier = TaskTracer()
     asyncio.run(earlier.run(nested_agent_on_global("earlier")))
@@ -341,8 +411,10 @@ def test_the_global_provider_is_attached_lazily_and_reused_by_a_later_session() 
 def nested_agent_on_global(label: str) -> Callable[[], Awaitable[None]]:
     async def agent() -> None:
         otel = trace.get_tracer("fake-agent")  # the global provider, as instrumented frameworks use it
-        with otel.start_as_current_span("invoke_agent", attributes={"label": label}):
-            with otel.start_as_current_span("chat", attributes={"label": label}):
-                await asyncio.sleep(0)
+        with (
+            otel.start_as_current_span("invoke_agent", attributes={"label": label}),
+            otel.start_as_current_span("chat", attributes={"label": label}),
+        ):
+            await asyncio.sleep(0)
 
     return agent

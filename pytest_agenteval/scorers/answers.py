@@ -42,8 +42,8 @@ def final_answer(
         require_number("final_answer", "rel_tolerance", rel_tolerance),
         strip,
     )
-    name = key or (f"final_answer[{expected_field}]" if match == "casefold" else
-                   f"final_answer[{expected_field}:{match}]")
+    mode = "" if match == "casefold" else f":{match}"
+    name = key or f"final_answer[{expected_field}{mode}]"
 
     def check(outputs: Mapping[str, Any], reference_outputs: Mapping[str, Any] | None) -> Feedback:
         if not reference_outputs or expected_field not in reference_outputs:

@@ -41,8 +41,11 @@ def no_tool_errors() -> Scorer:
     def check(trace: Trace) -> Feedback:
         crash = trace.exception
         problems = [f"run crashed: {crash.type}: {clip(crash.message)}"] if crash is not None else []
-        problems += [f"tool {call.name!r} failed: {call.error.type}: {clip(call.error.message)}"
-                     for call in trace.tool_errors() if call.error is not None]
+        problems += [
+            f"tool {call.name!r} failed: {call.error.type}: {clip(call.error.message)}"
+            for call in trace.tool_errors()
+            if call.error is not None
+        ]
         ran = {call.name for call in trace.tool_calls()}
         asked = dict.fromkeys(request.name for call in trace.model_calls() for request in call.tool_requests)
         problems += [f"model asked for tool {name!r}, which never ran" for name in asked if name not in ran]
@@ -134,13 +137,17 @@ def _unmatched(
     expected: ExpectedCalls, calls: list[ToolCall], mode_of: Callable[[str], ArgsMode]
 ) -> list[int]:
     """Indexes of expected calls left over by a largest one-to-one matching (Kuhn's algorithm)."""
-    fits = [[j for j, call in enumerate(calls)
-             if call.name == tool and _arguments_match(arguments, _arguments(call.arguments), mode_of(tool))]
-            for tool, arguments in expected]
+
+    def fits(tool: str, arguments: dict[str, Any], call: ToolCall) -> bool:
+        return call.name == tool and _arguments_match(arguments, _arguments(call.arguments), mode_of(tool))
+
+    candidates = [
+        [j for j, call in enumerate(calls) if fits(tool, arguments, call)] for tool, arguments in expected
+    ]
     owner: dict[int, int] = {}
 
     def assign(i: int, seen: set[int]) -> bool:
-        for j in fits[i]:
+        for j in candidates[i]:
             if j not in seen:
                 seen.add(j)
                 if j not in owner or assign(owner[j], seen):

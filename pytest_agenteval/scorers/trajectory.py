@@ -41,8 +41,9 @@ def trajectory_match(
                 return Feedback(key=name, score=False, comment=f"reference_outputs['trajectory']: {exc}")
         actual = [call.name for call in trace.tool_calls()]
         problem = _mismatch(wanted, actual, mode)
-        return Feedback(key=name, score=problem is None, comment=problem,
-                        detail={"expected": wanted, "actual": actual})
+        return Feedback(
+            key=name, score=problem is None, comment=problem, detail={"expected": wanted, "actual": actual}
+        )
 
     return Scorer(check, key=name)
 

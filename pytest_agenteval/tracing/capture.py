@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -44,13 +45,15 @@ class TaskTracer:
         self._requested = provider
         self._attached: trace.TracerProvider | None = None
         self._router = SpanRouter()
+        self._attach_lock = threading.Lock()  # tasks in several threads may start at once
 
     @property
     def provider(self) -> trace.TracerProvider:
         """The provider the router is attached to (attaches on first access)."""
-        if self._attached is None:
-            self._attached = attach(self._router, self._requested)
-        return self._attached
+        with self._attach_lock:
+            if self._attached is None:
+                self._attached = attach(self._router, self._requested)
+            return self._attached
 
     async def run(
         self,

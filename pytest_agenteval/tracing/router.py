@@ -26,6 +26,7 @@ class TaskBuffer:
     finished: list[ReadableSpan] = field(default_factory=list)
     open: dict[int, str] = field(default_factory=dict)
     trace_ids: set[int] = field(default_factory=set)
+    released: bool = False
 
 
 class SpanRouter(SpanProcessor):
@@ -53,6 +54,7 @@ class SpanRouter(SpanProcessor):
     def release(self, buffer: TaskBuffer) -> tuple[list[ReadableSpan], list[str]]:
         """Forget the buffer; return its finished spans and the names of spans still open."""
         with self._lock:
+            buffer.released = True
             for trace_id in buffer.trace_ids:
                 self._traces.pop(trace_id, None)
             for span_id in buffer.open:
@@ -70,6 +72,8 @@ class SpanRouter(SpanProcessor):
         if buffer is None:
             return
         with self._lock:
+            if buffer.released:  # a late span of a returned task still sees its ContextVar
+                return
             if span.parent is None and context.trace_id not in self._traces:  # a new root inside the task
                 self._traces[context.trace_id] = buffer
                 buffer.trace_ids.add(context.trace_id)
