@@ -44,7 +44,7 @@ def adapt_agent(agent: Any, executor: Executor | None = None) -> AgentCall:
 
 
 def _bind(fn: Callable[..., Any], executor: Executor | None, *, wants_task: bool) -> AgentCall:
-    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
+    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
 
     async def call(task: Task) -> Any:
         argument = task if wants_task else task.input

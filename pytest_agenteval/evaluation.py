@@ -22,7 +22,7 @@ from .results import (
     TraceRef,
     Verdict,
 )
-from .scoring import Feedback, Scorer, ScoreContext, apply_scorers
+from .scoring import Feedback, ScoreContext, Scorer, apply_scorers
 from .task import Task
 from .tracing.build import build_trace
 from .tracing.capture import CapturedRun

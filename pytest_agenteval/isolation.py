@@ -80,7 +80,7 @@ def route_output() -> Iterator[None]:
     root.addHandler(handler)
     for each in others:
         each.addFilter(_outside_tasks)
-    sys.stdout, sys.stderr = RoutedStream(old_stdout), RoutedStream(old_stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = RoutedStream(old_stdout), RoutedStream(old_stderr)
     try:
         yield
     finally:

@@ -16,11 +16,11 @@ from .options import EvalOptions, read_options
 from .report import render_task_failure
 from .results import TaskResult
 from .runtime import EvalRuntime
+from .scheduling import shared_agent_definition, upcoming_tasks
 from .scoring import Scorer, as_scorer
 from .suite import RecordError, SuiteRecord, load_suite
 from .task import Task
 from .tracing.model import ErrorInfo
-from .scheduling import shared_agent_definition, upcoming_tasks
 from .warning_types import BudgetExceededWarning, SequentialRunWarning
 
 RESULT_KEY = pytest.StashKey[TaskResult]()
@@ -82,9 +82,10 @@ class EvalItem(pytest.Function):
         for tag in task.tags:
             self.add_marker(tag)
         self.extra_keyword_matches.update(task.tags)
-        if task.repeats > 1 and hasattr(self.parent, "id"):
+        parent_id = getattr(self.parent, "id", None)
+        if task.repeats > 1 and parent_id is not None:
             # pytest >= 9.2 keeps a structured id; without it `--lf` cannot match `name[r1]` (pytest#15045).
-            self._id = self.parent.id.child(task.task_id).with_params(f"r{task.repeat}")
+            self._id = parent_id.child(task.task_id).with_params(f"r{task.repeat}")
 
     @classmethod
     def from_parent(cls, parent: pytest.Collector, *, task: Task, **kwargs: Any) -> EvalItem:  # type: ignore[override]

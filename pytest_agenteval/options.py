@@ -151,10 +151,10 @@ def read_options(config: pytest.Config) -> EvalOptions:
 
 
 def _store_dir(config: pytest.Config) -> Path | None:
-    given = config.getoption("eval_store")
+    given: str | None = config.getoption("eval_store")
     if given:
         return config.invocation_params.dir / given
-    ini = config.getini("eval_store")
+    ini: str = config.getini("eval_store")
     return config.rootpath / ini if ini else None
 
 

@@ -5,6 +5,7 @@ Each hook hands its work to a named object; see DESIGN.md for the life cycle.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,10 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> EvalSuite 
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
-    report: pytest.TestReport = yield
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if isinstance(item, EvalItem):
         if call.when == "setup" and report.failed and call.excinfo is not None:
             item.record_setup_error(call.excinfo.value)

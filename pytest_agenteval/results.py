@@ -5,17 +5,18 @@ Models hold data only: `store.py` reads and writes them, `report.py` renders the
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .ci_results import GateRecord, RunDiff
 from .tracing.model import AgentStep, ErrorInfo, ModelCall, ToolCall
 
 SCHEMA_VERSION = "0.2"
 PLUGIN_SCHEMA = "agenteval/1"
 
 Verdict = Literal["passed", "failed", "error"]
-StepRecord = Annotated[Union[ModelCall, ToolCall, AgentStep], Field(discriminator="kind")]
+StepRecord = Annotated[ModelCall | ToolCall | AgentStep, Field(discriminator="kind")]
 
 
 class Record(BaseModel):
@@ -156,6 +157,10 @@ class RunConfig(Record):
     agent: str | None = None
     pytest_args: list[str] = Field(default_factory=list)
     workers: int = 0
+    task_pass_rate: float = 1.0  # fraction of a task's repeats that must pass
+    fail_under: list[str] = Field(default_factory=list)  # gate specs as given: "0.8", "adversarial=0.9"
+    baseline: str | None = None  # as given: a path or "latest"
+    fail_on_regression: bool = False
 
 
 class Provenance(Record):
@@ -187,3 +192,5 @@ class RunResult(Record):
     exit_status: int | None = None
     config: RunConfig = Field(default_factory=RunConfig)
     provenance: Provenance | None = None
+    gates: list[GateRecord] = Field(default_factory=list)  # judged at the end of the run
+    baseline: RunDiff | None = None  # the comparison with --eval-baseline

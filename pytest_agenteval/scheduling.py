@@ -17,17 +17,17 @@ ORDER_KEY = pytest.StashKey[dict[str, int]]()
 AGENT_FIXTURE = "eval_agent"
 
 
-def shared_agent_definition(item: pytest.Item) -> Any | None:
+def shared_agent_definition(item: pytest.Function) -> Any | None:
     """The FixtureDef that gives this item its agent, when every item using it gets the same object."""
     # `_fixtureinfo` is private but stable; pytest-asyncio reads it the same way.
-    definitions = getattr(item, "_fixtureinfo").name2fixturedefs.get(AGENT_FIXTURE, ())
+    definitions = item._fixtureinfo.name2fixturedefs.get(AGENT_FIXTURE, ())
     if not definitions:
         return None
     definition = definitions[-1]
     return definition if definition.scope == "session" and not definition.params else None
 
 
-def upcoming_tasks(item: pytest.Item, limit: int) -> list[PendingTask]:
+def upcoming_tasks(item: pytest.Function, limit: int) -> list[PendingTask]:
     """The next eval items this process will run that share `item`'s agent, at most `limit`."""
     definition = shared_agent_definition(item)
     if definition is None or limit <= 0:
@@ -37,7 +37,7 @@ def upcoming_tasks(item: pytest.Item, limit: int) -> list[PendingTask]:
         if len(found) >= limit:
             break
         task = getattr(following, "task", None)
-        if task is None or any(following.iter_markers("skip")) or any(following.iter_markers("skipif")):
+        if task is None or not isinstance(following, pytest.Function) or any(following.iter_markers("skip")) or any(following.iter_markers("skipif")):
             continue
         if shared_agent_definition(following) is definition:
             found.append(PendingTask(following.nodeid, task))

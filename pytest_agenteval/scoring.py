@@ -158,7 +158,7 @@ async def apply_scorers(scorers: Iterable[Scorer], context: ScoreContext) -> lis
 
 
 def _injectable_parameters(fn: Callable[..., Any], key: str) -> tuple[str, ...]:
-    target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else getattr(fn, "__call__", fn)
+    target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else type(fn).__call__.__get__(fn)
     try:
         signature = inspect.signature(target)
     except (TypeError, ValueError) as exc:

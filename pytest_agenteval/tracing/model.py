@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +132,7 @@ class AgentStep:
     kind: Literal["agent"] = "agent"
 
 
-Step = Union[ModelCall, ToolCall, AgentStep]
+Step = ModelCall | ToolCall | AgentStep
 
 
 @dataclass(frozen=True, slots=True)
