@@ -37,11 +37,15 @@ def upcoming_tasks(item: pytest.Function, limit: int) -> list[PendingTask]:
         if len(found) >= limit:
             break
         task = getattr(following, "task", None)
-        if task is None or not isinstance(following, pytest.Function) or any(following.iter_markers("skip")) or any(following.iter_markers("skipif")):
+        if task is None or not isinstance(following, pytest.Function) or _skipped(following):
             continue
         if shared_agent_definition(following) is definition:
             found.append(PendingTask(following.nodeid, task))
     return found
+
+
+def _skipped(item: pytest.Item) -> bool:
+    return any(item.iter_markers("skip")) or any(item.iter_markers("skipif"))
 
 
 def _following_items(item: pytest.Item) -> Iterator[pytest.Item]:
