@@ -10,13 +10,14 @@ import contextvars
 import functools
 import inspect
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from .task import Task
+from opentelemetry.trace import TracerProvider
 
-AgentCall = Callable[[Task], Awaitable[Any]]
+from .adapters import FRAMEWORK_ADAPTERS, AgentCall
+from .task import Task
 
 # Tried in order: AG2 `ask`, pydantic-ai `run`, LangChain/LangGraph `ainvoke` then `invoke`.
 AGENT_METHODS = ("ask", "run", "ainvoke", "invoke")
@@ -26,11 +27,16 @@ class AgentTypeError(TypeError):
     """The object given as the agent cannot be called."""
 
 
-def adapt_agent(agent: Any, executor: Executor | None = None) -> AgentCall:
-    """Wrap a callable or an object with `ask`/`run`/`ainvoke`/`invoke` into one async call.
+def adapt_agent(agent: Any, executor: Executor | None = None, provider: TracerProvider | None = None) -> AgentCall:
+    """Wrap a framework agent, a callable, or an object with `ask`/`run`/`ainvoke`/`invoke` into one async call.
 
-    Sync code runs on `executor` (a thread) with the caller's context copied, so spans nest under the task.
+    Framework adapters come first (they bind tracing to `provider`). Sync code runs on `executor`
+    (a thread) with the caller's context copied, so spans nest under the task.
     """
+    if provider is not None:
+        for adapter in FRAMEWORK_ADAPTERS:
+            if adapter.matches(agent):
+                return adapter.bind(agent, provider, executor)
     for name in AGENT_METHODS:
         method = getattr(agent, name, None)
         if callable(method) and not inspect.isclass(agent):

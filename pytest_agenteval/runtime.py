@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .agents import AgentCall, adapt_agent
+from .adapters import AgentCall
+from .agents import adapt_agent
 from .budgets import Budgets
 from .evaluation import Evaluation, grade, task_attributes
 from .isolation import TaskOutput, current_output, route_output
@@ -58,11 +59,12 @@ class EvalRuntime:
         self.loop = loop or asyncio.new_event_loop()
         self.pending: dict[str, asyncio.Task[AgentRun]] = {}
         self._semaphore: asyncio.Semaphore | None = None
+        self._adapted: tuple[Any, AgentCall] | None = None
 
     def evaluate(self, key: str, task: Task, agent: Any, scorers: Sequence[Scorer], budgets: Budgets,
                  upcoming: Sequence[PendingTask] = ()) -> tuple[Evaluation, TaskOutput]:
         """Run (or collect the prefetched run of) one task, prefetch `upcoming`, then grade it."""
-        call = adapt_agent(agent, self.executor)
+        call = self._call_for(agent)
         own = self.pending.pop(key, None) or self._start(task, call)
         for each in upcoming[: self.window]:
             if each.key not in self.pending:
@@ -71,6 +73,12 @@ class EvalRuntime:
             run = self.wait(own)
             evaluation = self.wait(grade(task, run.captured, scorers, budgets))
         return evaluation, run.output
+
+    def _call_for(self, agent: Any) -> AgentCall:
+        """The agent's call, adapted once per agent object (the common shared agent costs nothing per item)."""
+        if self._adapted is None or self._adapted[0] is not agent:
+            self._adapted = (agent, adapt_agent(agent, self.executor, self.tracer.provider))
+        return self._adapted[1]
 
     def wait(self, awaitable: asyncio.Task[T] | Coroutine[Any, Any, T]) -> T:
         """Drive the loop until `awaitable` is done; other started calls progress meanwhile."""
