@@ -7,6 +7,7 @@ Imports nothing from pytest.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -150,11 +151,9 @@ def normalize_feedback(returned: Any, key: str, threshold: float | None = None) 
 
 
 async def apply_scorers(scorers: Iterable[Scorer], context: ScoreContext) -> list[Feedback]:
-    """Apply every scorer in order; crashes are kept as failed feedback."""
-    feedback: list[Feedback] = []
-    for each in scorers:
-        feedback.extend(await each.score(context))
-    return feedback
+    """Apply every scorer; async ones (LLM judges) wait concurrently. Feedback keeps the scorers' order."""
+    results = await asyncio.gather(*(each.score(context) for each in scorers))
+    return [feedback for result in results for feedback in result]
 
 
 def _injectable_parameters(fn: Callable[..., Any], key: str) -> tuple[str, ...]:

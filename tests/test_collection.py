@@ -109,3 +109,12 @@ def test_help_lists_every_option_with_its_ini_twin(pytester: pytest.Pytester) ->
                  "--eval-max-tokens=N", "--eval-max-seconds=SECONDS", "--eval-max-cost=AMOUNT"):
         result.stdout.fnmatch_lines([f"*{flag}*"])
     result.stdout.fnmatch_lines(["*eval_suites (linelist)*", "*eval_store (string)*"])
+
+
+def test_ide_style_absolute_node_ids_select_tasks(suite: pytest.Pytester) -> None:
+    # VS Code passes absolute `<path>::<name>` ids; the items it gets back must carry the same names.
+    absolute = suite.path / "suites" / "qa.jsonl"
+    result = suite.runpytest(f"{absolute}::greet", f"{absolute}::add-1[r2]", "--eval-repeats=2", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*qa.jsonl::greet[[]r1] PASSED*", "*qa.jsonl::greet[[]r2] PASSED*",
+                                 "*qa.jsonl::add-1[[]r2] PASSED*"])

@@ -192,3 +192,27 @@ def test_ctrl_c_cancels_pending_calls_and_writes_a_partial_run(tracked: pytest.P
     assert run["partial"] is True
     assert 4 <= len(run["tasks"]) < 200
     assert len({c["prompt"] for c in calls(tracked.path) if c["event"] == "start"}) < 40
+
+
+def test_sync_agents_run_concurrently_in_threads(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+import threading, time, pytest
+STATE = {"now": 0, "max": 0}
+LOCK = threading.Lock()
+
+@pytest.fixture(scope="session")
+def eval_agent():
+    def agent(prompt):
+        with LOCK:
+            STATE["now"] += 1
+            STATE["max"] = max(STATE["max"], STATE["now"])
+        time.sleep(0.05)
+        with LOCK:
+            STATE["now"] -= 1
+        return str(STATE["max"])
+    return agent
+''')
+    write_suite(pytester.path / "s.jsonl", [record(f"t{i}") for i in range(9)])
+    pytester.runpytest("--eval-suite=s.jsonl", "--eval-concurrency=3", "--eval-store=runs")
+    peaks = [int(t["outputs"]["body"]) for t in read_single_run(pytester.path / "runs")["tasks"]]
+    assert max(peaks) == 3
