@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 
-from .results import Aggregates, PassCount, ScoreStats, TaskResult, TokenTotals
+from .results import Aggregates, PassCount, ScoreStats, SuiteInfo, TaskResult, TokenTotals
 
 
 def aggregate(tasks: Sequence[TaskResult]) -> Aggregates:
@@ -54,3 +55,10 @@ def percentile(ordered: Sequence[float], fraction: float) -> float:
 def token_totals(tasks: Sequence[TaskResult]) -> TokenTotals:
     return TokenTotals(**{name: sum(getattr(task.tokens, name) for task in tasks)
                           for name in TokenTotals.model_fields})
+
+
+def suite_info(tasks: Sequence[TaskResult]) -> tuple[list[str], SuiteInfo]:
+    """The suites in order of appearance, and AG2's `suite` (names and paths joined when there are several)."""
+    suites = list(dict.fromkeys(task.suite for task in tasks))
+    return suites, SuiteInfo(name="+".join(PurePosixPath(s).stem for s in suites), size=len(tasks),
+                             source=",".join(suites))

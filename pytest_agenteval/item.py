@@ -12,6 +12,7 @@ import pytest
 
 from .budgets import Budgets
 from .evaluation import error_task_result, to_task_result
+from .junit import record_junit_properties
 from .options import EvalOptions, read_options
 from .report import render_task_failure
 from .results import TaskResult
@@ -20,6 +21,7 @@ from .scheduling import shared_agent_definition, upcoming_tasks
 from .scoring import Scorer, as_scorer
 from .suite import RecordError, SuiteRecord, load_suite
 from .task import Task
+from .tracing.capture import TracingUnavailableError
 from .tracing.model import ErrorInfo
 from .warning_types import BudgetExceededWarning, SequentialRunWarning
 
@@ -101,12 +103,17 @@ class EvalItem(pytest.Function):
         upcoming = upcoming_tasks(self, runtime.window)
         if runtime.concurrency > 1 and shared_agent_definition(self) is None:
             warn_once_about_sequential_runs(self)
-        evaluation, output = runtime.evaluate(self.nodeid, self.task, agent, collect_scorers(scorers),
-                                              Budgets.coerce(budgets), upcoming)
+        try:
+            evaluation, output = runtime.evaluate(self.nodeid, self.task, agent, collect_scorers(scorers),
+                                                  Budgets.coerce(budgets), upcoming)
+        except TracingUnavailableError as exc:  # a setup problem to fix, not a property of this task
+            self.record_setup_error(exc)
+            pytest.fail(f"cannot trace the agent: {exc}", pytrace=False)
         if output.text():
             self.add_report_section("call", "agent output", output.text())
         result = to_task_result(evaluation, node_id=self.nodeid, worker=worker_name())
         self.stash[RESULT_KEY] = result
+        record_junit_properties(self, result)  # during the call phase, so the report carries them
         for violation in evaluation.violations:
             self.warn(BudgetExceededWarning(f"{self.task.run_task_id}: {violation}"))
         if result.verdict != "passed":

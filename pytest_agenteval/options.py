@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from .budgets import Budgets
+from .gates import GateSpec, fraction, gate_spec
 
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 WORKER_RUN_ID = "agenteval_run_id"
@@ -67,6 +68,7 @@ class OptionSpec:
     metavar: str | None = None
     repeatable: bool = False
     ini: str | None = None
+    switch: bool = False  # a flag without a value; its ini twin is a bool
 
     @property
     def dest(self) -> str:
@@ -97,6 +99,17 @@ OPTIONS = (
                "when the agent is shared (default 4)", positive_int, "N"),
     OptionSpec("--eval-timeout", "seconds an agent call may take; then it is cancelled and its item fails",
                positive_number, "SECONDS"),
+    OptionSpec("--eval-task-pass-rate", "fraction of a task's repeats that must pass (default 1.0); a miss it "
+               "tolerates is reported as xfailed", fraction, "P"),
+    OptionSpec("--eval-fail-under", "gate: fail the session when the fraction of passing tasks is under RATE; "
+               "KEY=RATE gates the tasks of one tag or one scorer key. Repeatable; ini: eval_fail_under, one per line",
+               gate_spec, "[KEY=]RATE", repeatable=True),
+    OptionSpec("--eval-baseline", "run JSON to compare with, or 'latest' (the newest run in --eval-store "
+               "with the same --eval-label)", metavar="PATH|latest"),
+    OptionSpec("--eval-fail-on-regression", "gate: fail the session when a task or scorer that passed in the "
+               "baseline fails now", switch=True),
+    OptionSpec("--eval-markdown", "write a Markdown summary of the run to PATH", metavar="PATH"),
+    OptionSpec("--eval-github-summary", "append the Markdown summary to $GITHUB_STEP_SUMMARY", switch=True),
 )
 
 
@@ -113,6 +126,12 @@ class EvalOptions:
     budgets: Budgets
     concurrency: int = 4
     timeout: float | None = None
+    task_pass_rate: float = 1.0
+    fail_under: tuple[GateSpec, ...] = ()
+    baseline: str | None = None
+    fail_on_regression: bool = False
+    markdown: Path | None = None
+    github_summary: bool = False
 
 
 OPTIONS_KEY = pytest.StashKey[EvalOptions]()
@@ -123,9 +142,13 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("agenteval", "agent evaluation suites (pytest-agenteval)")
     for spec in OPTIONS:
         if spec.repeatable:
-            group.addoption(spec.flag, action="append", dest=spec.dest,
+            group.addoption(spec.flag, action="append", dest=spec.dest, type=spec.type,
                             default=None, metavar=spec.metavar, help=spec.help)
             parser.addini(spec.dest, spec.help, type="linelist", default=[])
+        elif spec.switch:
+            group.addoption(spec.flag, action="store_true", dest=spec.dest, default=None,
+                            help=f"{spec.help}. ini: {spec.dest}")
+            parser.addini(spec.dest, spec.help, type="bool", default=False)
         else:
             group.addoption(spec.flag, dest=spec.dest, type=spec.type, default=None, metavar=spec.metavar,
                             help=f"{spec.help}. ini: {spec.dest}")
@@ -146,6 +169,12 @@ def read_options(config: pytest.Config) -> EvalOptions:
             budgets=Budgets(values["eval_max_tokens"], values["eval_max_seconds"], values["eval_max_cost"]),
             concurrency=values["eval_concurrency"] or 4,
             timeout=values["eval_timeout"],
+            task_pass_rate=values["eval_task_pass_rate"] or 1.0,
+            fail_under=tuple(values["eval_fail_under"] or ()),
+            baseline=values["eval_baseline"],
+            fail_on_regression=bool(values["eval_fail_on_regression"]),
+            markdown=config.invocation_params.dir / values["eval_markdown"] if values["eval_markdown"] else None,
+            github_summary=bool(values["eval_github_summary"]),
         )
     return config.stash[OPTIONS_KEY]
 
@@ -163,12 +192,18 @@ def _value(config: pytest.Config, spec: OptionSpec) -> Any:
     if given is not None:
         return given
     ini = config.getini(spec.dest)
+    if spec.switch:
+        return bool(ini)
     if spec.repeatable:
-        return list(ini) or None
+        return [_checked(spec, line) for line in ini] or None
     if not ini:
         return None
+    return _checked(spec, ini)
+
+
+def _checked(spec: OptionSpec, text: str) -> Any:
     try:
-        return spec.type(ini)
+        return spec.type(text)
     except argparse.ArgumentTypeError as exc:
         raise pytest.UsageError(f"ini option {spec.dest}: {exc}") from None
 

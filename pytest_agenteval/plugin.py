@@ -19,15 +19,18 @@ from .fixtures import (
     eval_task,
     eval_tracer_provider,
 )
+from .gatekeeper import GateKeeper
 from .item import RESULT_KEY, RUNTIME_KEY, EvalItem, EvalSuite, InvalidRecord
 from .options import RUN_ID_KEY, WORKER_RUN_ID, add_options, read_options
 from .recorder import RECORD_ERROR_ATTR, REPORT_ATTR, RunRecorder
 from .selection import SELECTION_KEY, SUITE_SUFFIX, add_suites_to_args, select_suites
 from .store import run_path
+from .tolerance import MissLedger
 
 __all__ = ["agenteval_event_loop", "eval_agent", "eval_budgets", "eval_scorers", "eval_task", "eval_tracer_provider"]
 
 RECORDER_KEY = pytest.StashKey[RunRecorder]()
+LEDGER_KEY = pytest.StashKey[MissLedger]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     options = read_options(config)
     config.stash[SELECTION_KEY] = select_suites(config)
     add_suites_to_args(config, config.stash[SELECTION_KEY])
+    config.stash[LEDGER_KEY] = MissLedger(options)
     if workerinput is None:
         if options.store is not None and run_path(options.store, options.run_id).exists():
             raise pytest.UsageError(f"--eval-run-id={options.run_id}: {run_path(options.store, options.run_id)} "
@@ -48,6 +52,8 @@ def pytest_configure(config: pytest.Config) -> None:
         recorder = RunRecorder(config, options)
         config.stash[RECORDER_KEY] = recorder
         config.pluginmanager.register(recorder, "agenteval-recorder")
+        gatekeeper = GateKeeper.from_options(recorder, options, config.invocation_params.dir)
+        config.pluginmanager.register(gatekeeper, "agenteval-gatekeeper")
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(XdistHooks(options.run_id), "agenteval-xdist")
 
@@ -66,6 +72,7 @@ def pytest_runtest_makereport(
     if isinstance(item, EvalItem):
         if call.when == "setup" and report.failed and call.excinfo is not None:
             item.record_setup_error(call.excinfo.value)
+        item.config.stash[LEDGER_KEY].review(item, call, report)
         if (call.when == "call" or report.failed) and RESULT_KEY in item.stash:
             # A JSON-safe dict rides on the report, so it survives xdist's serialization.
             setattr(report, REPORT_ATTR, item.stash[RESULT_KEY].model_dump(mode="json"))

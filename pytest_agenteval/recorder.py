@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from .aggregate import aggregate
+from .aggregate import aggregate, suite_info
+from .ci_results import GateRecord, RunDiff
+from .markdown import publish_markdown
 from .options import EvalOptions
-from .report import render_summary
-from .results import Provenance, RunConfig, RunResult, SuiteInfo, TaskResult
+from .report import render_gate_lines, render_summary
+from .results import Provenance, RunConfig, RunResult, TaskResult
 from .store import RunExistsError, write_run
 
 REPORT_ATTR = "agenteval_result"
@@ -37,6 +39,9 @@ class RunRecorder:
         self.run: RunResult | None = None
         self.json_path: Path | None = None
         self.write_error: str | None = None
+        self.gates: list[GateRecord] = []
+        self.baseline: RunDiff | None = None
+        self.publish_notes: list[str] = []
 
     # xdist replays worker reports here on the controller, so each item arrives exactly once.
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -46,7 +51,12 @@ class RunRecorder:
         payload = getattr(report, REPORT_ATTR, None)
         if payload is not None:
             result = TaskResult.model_validate(payload)
-            self.results.append(result.model_copy(update={"outcome": report.outcome}))
+            outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome  # a miss the policy tolerates
+            self.results.append(result.model_copy(update={"outcome": outcome}))
+
+    def record_gates(self, gates: list[GateRecord], baseline: RunDiff | None) -> None:
+        """The gatekeeper's verdict, stored with the run."""
+        self.gates, self.baseline = gates, baseline
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -58,6 +68,7 @@ class RunRecorder:
                 self.json_path = write_run(self.run, self.options.store)
             except (RunExistsError, OSError) as exc:
                 self.write_error = str(exc)
+        self.publish_notes = publish_markdown(self.run, self.options.markdown, self.options.github_summary)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.run is None:
@@ -67,19 +78,23 @@ class RunRecorder:
             Path.cwd()) else (str(self.json_path) if self.json_path else None)
         for line in render_summary(self.run, shown):
             terminalreporter.write_line(line)
+        for line, failed in render_gate_lines(self.run):
+            terminalreporter.write_line(line, red=failed, bold=failed)
+        for note in self.publish_notes:
+            terminalreporter.write_line(note)
         if self.write_error:
             terminalreporter.write_line(f"ERROR: run JSON not written: {self.write_error}", red=True, bold=True)
 
     def build_run(self, exitstatus: int) -> RunResult:
         tasks = sorted(self.results, key=lambda t: (t.suite, t.line, t.repeat))
-        suites = list(dict.fromkeys(task.suite for task in tasks))
+        suites, suite = suite_info(tasks)
         options = self.options
         return RunResult(
             run_id=options.run_id,
             label=options.label,
             created_at=self.created_at,
             duration_ms=round((time.perf_counter() - self.started) * 1000, 3),
-            suite=SuiteInfo(name="+".join(Path(s).stem for s in suites), size=len(tasks), source=",".join(suites)),
+            suite=suite,
             target=options.agent,
             tasks=tasks,
             aggregates=aggregate(tasks),
@@ -96,8 +111,14 @@ class RunRecorder:
                 agent=options.agent,
                 pytest_args=list(self.config.invocation_params.args),
                 workers=len({task.worker for task in tasks}),
+                task_pass_rate=options.task_pass_rate,
+                fail_under=[spec.text for spec in options.fail_under],
+                baseline=options.baseline,
+                fail_on_regression=options.fail_on_regression,
             ),
             provenance=provenance(self.config.rootpath),
+            gates=self.gates,
+            baseline=self.baseline,
         )
 
 

@@ -125,3 +125,11 @@ def judge(repeats: Sequence[TaskResult], required: float) -> TaskVerdict:
         results=tuple(repeats),
     )
 
+
+
+def scorer_passes(key: str, repeats: Sequence[TaskResult]) -> int | None:
+    """Repeats in which every feedback with this key passed (a repeat without it, a setup error, misses);
+    None when the key never scored these repeats."""
+    if not any(fb.key == key for task in repeats for fb in task.feedback):
+        return None
+    return sum(1 for task in repeats if (found := [fb.passed for fb in task.feedback if fb.key == key]) and all(found))

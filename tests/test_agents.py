@@ -100,7 +100,7 @@ def test_sync_agents_run_in_a_thread_and_keep_the_callers_context() -> None:
 
 
 def test_something_that_is_not_an_agent_is_refused_with_the_ways_to_make_one() -> None:
-    with pytest.raises(AgentTypeError, match="give a sync or async callable taking the input .* ask, run, ainvoke"):
+    with pytest.raises(AgentTypeError, match=r"give a sync or async callable taking the input .* ask, run, ainvoke"):
         adapt_agent(42)
 
 

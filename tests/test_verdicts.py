@@ -140,3 +140,29 @@ SCORERS = [shouted]
     assert (task["outputs"]["body"], task["feedback"][0]["key"]) == ("HI", "shouted")
     bad = pytester.runpytest("--eval-suite=s.jsonl", "--eval-agent=my_agent:nope")
     bad.stdout.fnmatch_lines(["*--eval-agent=my_agent:nope: cannot import it: AttributeError*"])
+
+
+def test_a_provider_that_cannot_trace_fails_items_with_the_fix(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+@pytest.fixture(scope="session")
+def eval_agent():
+    return lambda prompt: prompt
+
+@pytest.fixture(scope="session", autouse=True)
+def _never_sample(request):
+    # hand the plugin a provider whose sampler drops every span
+    from pytest_agenteval.item import runtime_for
+    from pytest_agenteval.tracing.capture import TaskTracer
+    runtime = runtime_for(request)
+    runtime.tracer = TaskTracer(provider=TracerProvider(sampler=ALWAYS_OFF))
+''')
+    write_suite(pytester.path / "s.jsonl", [record("a")])
+    result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*cannot trace the agent: the root span 'eval.task' was not recorded because the "
+                                 "sampler AlwaysOffSampler drops spans; use an always-on sampler*"])
+    assert read_single_run(pytester.path / "runs")["tasks"][0]["exception"]["type"] == "TracingUnavailableError"

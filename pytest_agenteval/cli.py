@@ -1,0 +1,165 @@
+"""`agenteval` (and `python -m pytest_agenteval`): show, diff, merge, list and bless stored runs.
+
+Exit codes: 0 fine, 1 a gate or a regression check failed, 2 a bad file or bad arguments (one line, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from .baseline import stored_runs
+from .diff import compare
+from .markdown import render_baseline as markdown_baseline
+from .markdown import render_markdown, table
+from .merge import MergeError, merge_runs
+from .options import run_id as run_id_type
+from .report import render_baseline, render_gate_lines, render_summary
+from .results import RunResult
+from .store import RunExistsError, RunFileError, read_run, run_json_schema, write_run
+from .verdicts import task_verdicts
+
+FORMATS = ("text", "json", "markdown")
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `agenteval` console script."""
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.command(args)
+    except (RunFileError, MergeError, CliError, RunExistsError) as exc:
+        print(f"agenteval {args.name}: error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="agenteval", description="Inspect and combine pytest-agenteval run JSON files.")
+    commands = root.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    fmt = argparse.ArgumentParser(add_help=False)
+    fmt.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    add = commands.add_parser
+    show = add("show", parents=[fmt], help="summarize one run, as the terminal summary did")
+    show.add_argument("run", type=Path, metavar="RUN")
+    diff = add("diff", parents=[fmt], help="compare RUN with BASE, task by task and scorer by scorer")
+    diff.add_argument("run", type=Path, metavar="RUN")
+    diff.add_argument("base", type=Path, metavar="BASE")
+    diff.add_argument("--fail-on-regression", action="store_true", help="exit 1 when a task or scorer flipped to fail")
+    merge = add("merge", parents=[fmt], help="merge the runs of CI shards into one run; exit 1 when a gate fails")
+    merge.add_argument("runs", type=Path, nargs="+", metavar="RUN")
+    merge.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
+                       help="the merged run's file; its name (without .json) becomes the run id")
+    ls = add("ls", parents=[fmt], help="list the runs in a store directory, oldest first")
+    ls.add_argument("store", type=Path, metavar="STORE")
+    bless = add("bless", help="copy a run to a baseline file (overwriting it), after checking it is a complete run")
+    bless.add_argument("run", type=Path, metavar="RUN")
+    bless.add_argument("--to", type=Path, required=True, metavar="PATH", dest="target")
+    add("schema", help="print the JSON Schema of the run file")
+    for name, sub, command in [("show", show, cmd_show), ("diff", diff, cmd_diff), ("merge", merge, cmd_merge),
+                               ("ls", ls, cmd_ls), ("bless", bless, cmd_bless)]:
+        sub.set_defaults(command=command, name=name)
+    commands.choices["schema"].set_defaults(command=cmd_schema, name="schema")
+    return root
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    run = read_run(args.run)
+    print(render_run(run, args.format, str(args.run)))
+    return 0
+
+
+def render_run(run: RunResult, fmt: str, path: str | None) -> str:
+    if fmt == "json":
+        return run.model_dump_json(indent=2)
+    if fmt == "markdown":
+        return render_markdown(run)
+    return "\n".join(render_summary(run, path) + [line for line, _ in render_gate_lines(run)])
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    run, base = read_run(args.run), read_run(args.base)
+    diff = compare(run.tasks, run.run_id, base, run.config.task_pass_rate, args.base)
+    if args.format == "json":
+        print(diff.model_dump_json(indent=2))
+    elif args.format == "markdown":
+        print("\n".join(markdown_baseline(diff)))
+    else:
+        print("\n".join(render_baseline(diff)))
+    return 1 if args.fail_on_regression and diff.flips else 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    out: Path = args.output
+    if out.suffix != ".json":
+        raise CliError(f"-o {out}: the merged run's file must end in .json")
+    try:
+        run_id = run_id_type(out.stem)
+    except argparse.ArgumentTypeError as exc:
+        raise CliError(f"-o {out}: {exc}") from None
+    merged = merge_runs([read_run(path) for path in args.runs], run_id)
+    write_run(merged, out.parent)
+    print(render_run(merged, args.format, str(out)))
+    return 1 if merged_run_fails(merged) else 0
+
+
+def merged_run_fails(run: RunResult) -> bool:
+    """Its gates fail; without gates, as pytest would judge it: a task missed its pass rate."""
+    if run.gates:
+        return not all(gate.passed for gate in run.gates)
+    return not all(v.meets_policy for v in task_verdicts(run.tasks, run.config.task_pass_rate))
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    if not args.store.is_dir():
+        raise CliError(f"{args.store}: no such store directory")
+    found = stored_runs(args.store)
+    runs = sorted(((path, run) for path, run in found if isinstance(run, RunResult)), key=lambda pr: pr[1].created_at)
+    for _, error in ((p, r) for p, r in found if not isinstance(r, RunResult)):
+        print(f"agenteval ls: skipped {error}", file=sys.stderr)
+    rows: list[list[object]] = [[run.run_id, run.created_at, run.label or "", len(run.tasks),
+                                 run.aggregates.verdicts.get("passed", 0), gates_word(run), path.name]
+                                for path, run in runs]
+    header: list[object] = ["run_id", "created_at", "label", "items", "passed", "gates", "file"]
+    if args.format == "json":
+        print(json.dumps([dict(zip(header, row, strict=True)) for row in rows], indent=2))
+    elif args.format == "markdown":
+        print("\n".join(table(header, rows)))
+    else:
+        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+        print("\n".join("  ".join(f"{value!s:<{w}}" for value, w in zip(row, widths, strict=True)).rstrip()
+                        for row in [header, *rows]))
+    return 0
+
+
+def gates_word(run: RunResult) -> str:
+    if not run.gates:
+        return "-"
+    return "pass" if all(gate.passed for gate in run.gates) else "FAIL"
+
+
+def cmd_bless(args: argparse.Namespace) -> int:
+    run = read_run(args.run)
+    if run.partial:
+        raise CliError(f"{args.run}: run {run.run_id} is partial (the session was interrupted); bless a complete run")
+    target: Path = args.target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(run.model_dump_json(indent=2) + "\n")
+    os.replace(temp_name, target)  # a baseline is meant to be replaced, unlike a stored run
+    print(f"blessed run {run.run_id} as the baseline {target}; compare with --eval-baseline={target}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(run_json_schema(), indent=2))
+    return 0
