@@ -190,7 +190,7 @@ def test_ctrl_c_cancels_pending_calls_and_writes_a_partial_run(tracked: pytest.P
     assert process.returncode == pytest.ExitCode.INTERRUPTED, output.decode()
     run = read_single_run(tracked.path / "runs")
     assert run["partial"] is True
-    assert 4 <= len(run["tasks"]) < 200
+    assert 1 <= len(run["tasks"]) < 200
     assert len({c["prompt"] for c in calls(tracked.path) if c["event"] == "start"}) < 40
 
 
