@@ -122,9 +122,13 @@ def scorer(
 
 
 def as_scorer(obj: Any) -> Scorer:
-    """Accept a `Scorer` or a plain function (wrapped with its own name as the key)."""
+    """Accept a `Scorer`, an `ag2.eval` Scorer (bridged), or a plain function (keyed by its name)."""
     if isinstance(obj, Scorer):
         return obj
+    from .adapters.ag2_scorers import from_ag2, is_ag2_scorer  # the bridge imports this module
+
+    if is_ag2_scorer(obj):
+        return from_ag2(obj)
     if callable(obj):
         return Scorer(obj)
     raise TypeError(f"{obj!r} is not a scorer: pass a function or a pytest_agenteval.Scorer")

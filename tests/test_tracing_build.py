@@ -576,6 +576,14 @@ def test_agents_sdk_tool_failure_without_exception_event_uses_the_status_descrip
     assert call.result == "An error occurred: boom"
 
 
+def test_agents_sdk_tool_failure_message_is_taken_out_of_the_sdk_error_data() -> None:
+    described = "Error running tool (non-fatal): {'tool_name': 'get_weather', 'error': \"city 'X' is unknown\"}"
+    tool = span("get_weather", "t1", error=described, openinference__span__kind="TOOL", tool__name="get_weather")
+
+    (call,) = build_trace([tool]).tool_calls()
+    assert call.error == ErrorInfo("Error", "city 'X' is unknown")
+
+
 def test_one_wrapping_span_over_two_leaves_does_not_fill_their_tokens() -> None:
     outer = span("generation", "g", openinference__span__kind="LLM", llm__token_count__prompt=100)
     leaves = [

@@ -34,4 +34,12 @@ def module_of(agent: Any) -> str:
     return type(agent).__module__.split(".", 1)[0]
 
 
-FRAMEWORK_ADAPTERS: tuple[FrameworkAdapter, ...] = ()
+# Each adapter module imports the names above, so the registry is filled last.
+from .ag2 import AG2Adapter  # noqa: E402
+from .langchain import LangChainAdapter  # noqa: E402
+from .openai_agents import OpenAIAgentsAdapter  # noqa: E402
+from .pydantic_ai import PydanticAIAdapter  # noqa: E402
+
+FRAMEWORK_ADAPTERS: tuple[FrameworkAdapter, ...] = (
+    AG2Adapter(), PydanticAIAdapter(), LangChainAdapter(), OpenAIAgentsAdapter()
+)

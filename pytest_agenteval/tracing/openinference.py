@@ -6,6 +6,7 @@ instrumentors. Pure; no OpenTelemetry import.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,8 @@ from pytest_agenteval.tracing.reading import (
 _INPUT_PREFIX = "llm.input_messages."
 _OUTPUT_PREFIX = "llm.output_messages."
 _SMOLAGENTS_WRAPPER_KEYS = frozenset({"args", "kwargs", "sanitize_inputs_outputs"})
+# The Agents SDK's tool failure: "Error running tool (non-fatal): {'tool_name': 'x', 'error': 'message'}".
+_AGENTS_SDK_TOOL_ERROR = re.compile(r"^[^{]*: \{'tool_name': '[^']*', 'error': (['\"])(.*)\1\}$", re.DOTALL)
 
 
 class OpenInferenceConvention:
@@ -131,7 +134,7 @@ def _tool_call(span: SpanData) -> ToolCall:
     attributes = span.attributes
     result = parse_json(attributes.get("output.value"))
     message = _tool_message(result)
-    error = span_error(span)
+    error = _agents_sdk_tool_error(span_error(span))
     call_id = first_str(attributes, "tool.id")
     if message is not None:  # a LangChain ToolMessage
         result = message.get("content")
@@ -148,6 +151,12 @@ def _tool_call(span: SpanData) -> ToolCall:
         span_id=span.span_id,
         parent_id=span.parent_id,
     )
+
+
+def _agents_sdk_tool_error(error: ErrorInfo | None) -> ErrorInfo | None:
+    """The tool's own message out of the Agents SDK's status description (the exception type is not kept)."""
+    match = _AGENTS_SDK_TOOL_ERROR.match(error.message) if error is not None else None
+    return ErrorInfo(type="Error", message=match.group(2)) if match else error
 
 
 def _tool_arguments(value: Any) -> Any:
