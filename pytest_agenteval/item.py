@@ -54,12 +54,18 @@ class EvalSuite(pytest.File):
         loaded = load_suite(self.path, display_path=self.nodeid)
         for error in loaded.errors:
             yield InvalidRecord.from_parent(self, name=f"invalid-line-{error.line}", error=error)
-        for loaded_record in loaded.records:
-            yield from self._items_for(loaded_record.record, loaded_record.line, options)
-
-    def _items_for(self, record: SuiteRecord, line: int, options: EvalOptions) -> Iterator[EvalItem]:
-        for tag in record.tags:
+        # Every item runs `run_eval_task` under this file: resolve its fixtures once and share them, as pytest
+        # does for the items of one parametrized test (resolving them per item was most of collection time).
+        fixtureinfo = None
+        for tag in dict.fromkeys(tag for each in loaded.records for tag in each.record.tags):
             self.config.addinivalue_line("markers", f"{tag}: eval task tag")
+        for loaded_record in loaded.records:
+            for item in self._items_for(loaded_record.record, loaded_record.line, options, fixtureinfo):
+                fixtureinfo = item._fixtureinfo
+                yield item
+
+    def _items_for(self, record: SuiteRecord, line: int, options: EvalOptions,
+                   fixtureinfo: Any = None) -> Iterator[EvalItem]:
         for repeat in range(1, options.repeats + 1):
             task = Task(
                 task_id=record.task_id,
@@ -72,7 +78,7 @@ class EvalSuite(pytest.File):
                 suite=self.nodeid,
                 line=line,
             )
-            yield EvalItem.from_parent(self, task=task)
+            yield EvalItem.from_parent(self, task=task, fixtureinfo=fixtureinfo)
 
 
 class EvalItem(pytest.Function):

@@ -53,6 +53,8 @@ class RunRecorder:
             result = TaskResult.model_validate(payload)
             outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome  # a miss the policy tolerates
             self.results.append(result.model_copy(update={"outcome": outcome}))
+            # The terminal reporter keeps every report to the end; the result lives on here, not twice.
+            delattr(report, REPORT_ATTR)
 
     def record_gates(self, gates: list[GateRecord], baseline: RunDiff | None) -> None:
         """The gatekeeper's verdict, stored with the run."""

@@ -33,9 +33,9 @@ def write_run(run: RunResult, store: Path) -> Path:
         raise RunExistsError(f"{target} already exists; runs are never overwritten (choose another --eval-run-id)")
     descriptor, temp_name = tempfile.mkstemp(prefix=f".{run.run_id}.", suffix=".tmp", dir=store)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(run.model_dump_json(indent=2))
-            handle.write("\n")
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(RunResult.__pydantic_serializer__.to_json(run, indent=2))  # bytes: no str copy
+            handle.write(b"\n")
         os.link(temp_name, target)  # fails if the target appeared meanwhile, unlike os.replace
     finally:
         os.unlink(temp_name)

@@ -11,19 +11,37 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 TASK_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 TAG_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 BOM = b"\xef\xbb\xbf"
 
 
+# Tags become markers; these names already mean something to pytest (a tag "skip" would skip the task).
+RESERVED_TAGS = frozenset({"skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings"})
+
+
 def _tags_as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def _not_reserved(tag: str) -> str:
+    if tag in RESERVED_TAGS:
+        raise ValueError(f"tag {tag!r} is a pytest built-in marker; rename it")
+    return tag
+
+
 TaskId = Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN, max_length=200)]
-Tag = Annotated[str, StringConstraints(pattern=TAG_PATTERN, max_length=100)]
+Tag = Annotated[str, StringConstraints(pattern=TAG_PATTERN, max_length=100), AfterValidator(_not_reserved)]
 
 
 class RecordInputs(BaseModel):
@@ -154,6 +172,8 @@ def _describe(error: Any) -> str:
     if kind == "string_pattern_mismatch" and location[0] == "tags":
         return (f"tag {error['input']!r} in {field!r} must be a Python identifier (it becomes a pytest "
                 "marker): a letter, then letters, digits or '_'")
+    if kind == "value_error":
+        return f"{field!r}: {error['ctx']['error']}"
     return f"{field!r}: {error['msg']} (got {_json_type(error['input'])})"
 
 

@@ -73,6 +73,12 @@ def test_tags_may_be_a_single_string_and_reach_markers(tmp_path: Path) -> None:
     assert load_suite(path).records[0].record.tags == ["smoke"]
 
 
+def test_a_tag_that_is_a_pytest_builtin_marker_is_rejected(tmp_path: Path) -> None:
+    path = write_suite(tmp_path / "t.jsonl", [record("a", tags=["smoke", "skip"])])
+    (error,) = load_suite(path).errors
+    assert error.message == "'tags.1': tag 'skip' is a pytest built-in marker; rename it"
+
+
 def test_a_tag_that_cannot_be_a_marker_is_rejected(tmp_path: Path) -> None:
     path = write_suite(tmp_path / "t.jsonl", [record("a", tags=["not a marker"])])
     (error,) = load_suite(path).errors

@@ -42,6 +42,7 @@ class TaskTracer:
     """Captures the spans of each agent call it runs, through a `SpanRouter` on a tracer provider."""
 
     def __init__(self, provider: trace.TracerProvider | None = None) -> None:
+        self._tracer: trace.Tracer | None = None
         self._requested = provider
         self._attached: trace.TracerProvider | None = None
         self._router = SpanRouter()
@@ -62,7 +63,9 @@ class TaskTracer:
         settle_seconds: float = 2.0,
     ) -> CapturedRun:
         """Await `call()` under a root span in a fresh trace; an `Exception` is returned, not raised."""
-        tracer = self.provider.get_tracer("pytest_agenteval")
+        if self._tracer is None:  # the SDK builds a new Tracer per call; one per TaskTracer is enough
+            self._tracer = self.provider.get_tracer("pytest_agenteval")
+        tracer = self._tracer
         with self._router.route() as buffer:
             try:
                 root = tracer.start_span(ROOT_SPAN_NAME, context=Context(), attributes=attributes)

@@ -1,0 +1,111 @@
+"""The work every benchmark runs: the agent and the three scorers, the same for all runners.
+
+Copied into each temp project. Set by environment: BENCH_LATENCY (seconds the agent sleeps),
+BENCH_SPANS (spans it emits per task). AG2 is imported only by the `ag2_*` functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import TracerProvider
+
+ANSWER = "ok"
+LATENCY = float(os.environ.get("BENCH_LATENCY", "0"))
+SPANS = int(os.environ.get("BENCH_SPANS", "0"))
+SPAN_PAYLOAD = "x" * 200  # an attribute about the size of a short prompt fragment
+
+
+async def agent(text: str) -> str:
+    """Sleeps BENCH_LATENCY seconds (an LLM call's wait), emits BENCH_SPANS spans, answers."""
+    if LATENCY:
+        await asyncio.sleep(LATENCY)
+    if SPANS:
+        emit_spans(SPANS)
+    return ANSWER
+
+
+def emit_spans(count: int) -> None:
+    """Nested work spans under the current task, as an instrumented framework would emit."""
+    tracer = trace.get_tracer("agenteval-bench")
+    with tracer.start_as_current_span("bench.turn"):
+        for index in range(count - 1):
+            with tracer.start_as_current_span("bench.step", attributes={"bench.index": index,
+                                                                        "bench.payload": SPAN_PAYLOAD}):
+                pass
+
+
+def exact_match(outputs: Mapping[str, Any], reference_outputs: Mapping[str, Any]) -> bool:
+    return outputs.get("body") == reference_outputs.get("answer")
+
+
+def contains_answer(outputs: Mapping[str, Any], reference_outputs: Mapping[str, Any]) -> bool:
+    return str(reference_outputs.get("answer", "")) in str(outputs.get("body", ""))
+
+
+def short_answer(outputs: Mapping[str, Any]) -> bool:
+    return len(str(outputs.get("body", ""))) <= 200
+
+
+SCORERS: tuple[Callable[..., bool], ...] = (exact_match, contains_answer, short_answer)
+
+
+def score_all(outputs: Mapping[str, Any], reference_outputs: Mapping[str, Any]) -> bool:
+    """The three scorers called directly, as a plain pytest test would."""
+    return (exact_match(outputs, reference_outputs) and contains_answer(outputs, reference_outputs)
+            and short_answer(outputs))
+
+
+def ag2_agent() -> Any:
+    """An AG2 Agent on a scripted TestConfig whose model call waits BENCH_LATENCY seconds, then says ANSWER."""
+    from ag2 import Agent, Context
+    from ag2.events import ModelResponse
+    from ag2.testing import TestClient, TestConfig
+
+    class WaitingClient(TestClient):
+        async def __call__(self, messages: Any, context: Context, **kwargs: Any) -> ModelResponse:
+            if LATENCY:
+                await asyncio.sleep(LATENCY)
+            return await super().__call__(messages, context, **kwargs)
+
+    class WaitingConfig(TestConfig):
+        def create(self) -> TestClient:  # a fresh script per task, as TestConfig does
+            return WaitingClient(*self.events)
+
+    return Agent("bench", config=WaitingConfig(ANSWER))
+
+
+def ag2_scorers() -> list[Any]:
+    from ag2.eval import scorer
+
+    return [scorer(each) for each in SCORERS]
+
+
+def memory_provider() -> TracerProvider:
+    """An SDK provider keeping spans in memory, as AG2's runner makes for each task."""
+    from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    provider = SDKTracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    return provider
+
+
+def ag2_call_for_plugin(provider: TracerProvider) -> Callable[[str], Awaitable[str]]:
+    """The same AG2 agent for the plugin, traced by AG2's TelemetryMiddleware on the plugin's provider."""
+    from ag2.middleware.builtin import TelemetryMiddleware
+
+    bench_agent = ag2_agent()
+    telemetry = TelemetryMiddleware(tracer_provider=provider,  # type: ignore[arg-type]  # any provider works
+                                    agent_name=bench_agent.name, capture_content=True)
+
+    async def call(text: str) -> str:
+        reply = await bench_agent.ask(text, middleware=[telemetry])
+        return str(reply.body)
+
+    return call
