@@ -23,7 +23,7 @@ from .suite import RecordError, SuiteRecord, load_suite
 from .task import Task
 from .tracing.capture import TracingUnavailableError
 from .tracing.model import ErrorInfo
-from .warning_types import BudgetExceededWarning, SequentialRunWarning
+from .warning_types import BudgetExceededWarning, SequentialRunWarning, TraceWarning
 
 RESULT_KEY = pytest.StashKey[TaskResult]()
 RUNTIME_KEY = pytest.StashKey[EvalRuntime]()
@@ -120,6 +120,8 @@ class EvalItem(pytest.Function):
         result = to_task_result(evaluation, node_id=self.nodeid, worker=worker_name())
         self.stash[RESULT_KEY] = result
         record_junit_properties(self, result)  # during the call phase, so the report carries them
+        for note in evaluation.notes:
+            self.warn(TraceWarning(f"{self.task.run_task_id}: {note}"))
         for violation in evaluation.violations:
             self.warn(BudgetExceededWarning(f"{self.task.run_task_id}: {violation}"))
         if result.verdict != "passed":

@@ -5,6 +5,7 @@ Each hook hands its work to a named object; see DESIGN.md for the life cycle.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from .recorder import RECORD_ERROR_ATTR, REPORT_ATTR, RunRecorder
 from .selection import SELECTION_KEY, SUITE_SUFFIX, add_suites_to_args, select_suites
 from .store import run_path
 from .tolerance import MissLedger
+from .warning_types import TraceWarning
 
 __all__ = ["agenteval_event_loop", "eval_agent", "eval_budgets", "eval_scorers", "eval_task", "eval_tracer_provider"]
 
@@ -87,6 +89,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     runtime = session.config.stash.get(RUNTIME_KEY, None)
     if runtime is not None:
         runtime.close()
+        if runtime.tracer.orphan_spans:
+            warnings.warn(TraceWarning(
+                f"{runtime.tracer.orphan_spans} span(s) started after their task had finished and are in no "
+                "trace: an agent left work running in the background"), stacklevel=1)
         del session.config.stash[RUNTIME_KEY]
 
 

@@ -18,3 +18,7 @@ class BudgetExceededWarning(AgentEvalWarning, UserWarning):
 
 class SequentialRunWarning(AgentEvalWarning):
     """Tasks run one at a time because the agent is not shared between items."""
+
+
+class TraceWarning(AgentEvalWarning):
+    """A task's trace may be incomplete: spans still open, attributes dropped, or spans in no task."""

@@ -216,3 +216,34 @@ def eval_agent():
     pytester.runpytest("--eval-suite=s.jsonl", "--eval-concurrency=3", "--eval-store=runs")
     peaks = [int(t["outputs"]["body"]) for t in read_single_run(pytester.path / "runs")["tasks"]]
     assert max(peaks) == 3
+
+
+def test_spans_an_agent_leaves_running_are_reported_not_lost_silently(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+import asyncio, pytest
+from opentelemetry import trace
+
+BACKGROUND = []
+
+@pytest.fixture(scope="session")
+def eval_agent():
+    tracer = trace.get_tracer("leaky")
+    async def later():
+        await asyncio.sleep(0.05)
+        with tracer.start_as_current_span("execute_tool late", attributes={"gen_ai.operation.name": "execute_tool",
+                                                                           "gen_ai.tool.name": "late"}):
+            pass
+    async def agent(prompt):
+        if prompt == "a":
+            BACKGROUND.append(asyncio.ensure_future(later()))  # fire and forget: runs after the task
+        else:
+            await asyncio.sleep(0.3)  # keeps the loop running while task a's leftover starts its span
+        return prompt
+    return agent
+''')
+    write_suite(pytester.path / "s.jsonl", [record("a"), record("b")])
+    result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-concurrency=1", "--eval-store=runs")
+    result.assert_outcomes(passed=2, warnings=1)
+    result.stdout.fnmatch_lines(["*TraceWarning: 1 span(s) started after their task had finished and are in no "
+                                 "trace*"])
+    assert all(task["trace"]["steps"] == [] for task in read_single_run(pytester.path / "runs")["tasks"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +94,8 @@ def test_stored_run_validates_against_the_exported_schema(pytester: pytest.Pytes
     make_suites(pytester)
     pytester.runpytest("--eval-suite=a.jsonl", "--eval-store=runs")
     jsonschema.validate(read_single_run(pytester.path / "runs"), run_json_schema())
+
+
+def test_the_documented_schema_is_the_one_the_models_export() -> None:
+    documented = json.loads((Path(__file__).parent.parent / "docs" / "run-schema.json").read_text())
+    assert documented == run_json_schema(), "regenerate it: agenteval schema > docs/run-schema.json"

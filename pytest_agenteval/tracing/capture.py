@@ -90,6 +90,11 @@ class TaskTracer:
             notes=_notes(spans, still_open, settle_seconds),
         )
 
+    @property
+    def orphan_spans(self) -> int:
+        """Spans that started after their task's trace was built, so no task has them."""
+        return self._router.orphans
+
     def close(self) -> None:
         """Detach: the router becomes inert (and leaves an SDK provider's processor list)."""
         self._router.close()

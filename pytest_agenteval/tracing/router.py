@@ -40,6 +40,7 @@ class SpanRouter(SpanProcessor):
         self._spans: dict[int, TaskBuffer] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self.orphans = 0  # spans that started after their task had been returned: never captured
 
     @contextmanager
     def route(self) -> Iterator[TaskBuffer]:
@@ -73,6 +74,7 @@ class SpanRouter(SpanProcessor):
             return
         with self._lock:
             if buffer.released:  # a late span of a returned task still sees its ContextVar
+                self.orphans += 1
                 return
             if span.parent is None and context.trace_id not in self._traces:  # a new root inside the task
                 self._traces[context.trace_id] = buffer
