@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_agenteval.options import positive_int  # the same check as the plugin's own options
+
 HERE = Path(__file__).resolve().parent
 # pytest's last line: "200 passed in 1.05s", "10000 tests collected in 1.87s", "... in 75.12s (0:01:15)".
 PYTEST_DURATION = re.compile(r" in (\d+(?:\.\d+)?)s\b")
@@ -152,15 +154,6 @@ def add_common_arguments(parser: argparse.ArgumentParser, rounds: int) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temp project and print its path")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
 
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
-    return value
 
 
 def machine_line() -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from .conftest import read_single_run, record, write_suite
+from .framework_runs import stored_steps
 
 pytest.importorskip("ag2.middleware.builtin.telemetry", reason="needs the frameworks extra")
 
@@ -50,10 +51,6 @@ def eval_agent():
 '''
 
 
-def steps(task: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [step for step in task["trace"]["steps"] if step["kind"] == kind]
-
-
 def test_stored_trace_has_tool_calls_errors_tokens_and_output(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(CONFTEST)
     write_suite(pytester.path / "ag2.jsonl", [record("weather", "weather in Paris"),
@@ -64,18 +61,18 @@ def test_stored_trace_has_tool_calls_errors_tokens_and_output(pytester: pytest.P
     tasks = {task["task_id"]: task for task in read_single_run(pytester.path / "runs")["tasks"]}
 
     weather = tasks["weather"]
-    (tool,) = steps(weather, "tool_call")
+    (tool,) = stored_steps(weather, "tool_call")
     assert (tool["name"], tool["arguments"], tool["result"], tool["error"]) == (
         "get_weather", {"city": "Paris"}, "sunny in Paris", None)
     assert weather["tokens"]["input"] == 55 and weather["tokens"]["output"] == 17  # record_usage not added again
-    assert [call["tokens"]["input"] for call in steps(weather, "model_call")] == [20, 35]
-    assert steps(weather, "model_call")[0]["tool_requests"][0]["call_id"] == tool["call_id"]
+    assert [call["tokens"]["input"] for call in stored_steps(weather, "model_call")] == [20, 35]
+    assert stored_steps(weather, "model_call")[0]["tool_requests"][0]["call_id"] == tool["call_id"]
     assert weather["outputs"] == {"body": "It is sunny in Paris.", "content": "It is sunny in Paris."}
     assert weather["trace"]["output"] == "It is sunny in Paris."
-    assert [agent["name"] for agent in steps(weather, "agent")] == ["weather_bot"]
+    assert [agent["name"] for agent in stored_steps(weather, "agent")] == ["weather_bot"]
 
     forecast = tasks["forecast"]
-    (failed,) = steps(forecast, "tool_call")
+    (failed,) = stored_steps(forecast, "tool_call")
     assert (failed["name"], failed["arguments"]) == ("get_forecast", {"city": "Oslo"})
     assert failed["error"] == {"type": "ConnectionError", "message": "forecast service down for Oslo"}
     assert forecast["exception"] is None and forecast["verdict"] == "passed"  # the model carried on
@@ -83,7 +80,7 @@ def test_stored_trace_has_tool_calls_errors_tokens_and_output(pytester: pytest.P
     crash = tasks["crash"]
     assert crash["exception"] == {"type": "ValueError", "message": "provider exploded"}
     assert crash["verdict"] == "error" and crash["outputs"] == {}
-    assert steps(crash, "agent")[0]["error"] == {"type": "ValueError", "message": "provider exploded"}
+    assert stored_steps(crash, "agent")[0]["error"] == {"type": "ValueError", "message": "provider exploded"}
 
     assert tasks["hello"]["tokens"]["total"] == 16 and tasks["hello"]["outputs"]["body"] == "hello"
 
@@ -96,7 +93,7 @@ def test_ten_concurrent_tasks_of_one_shared_agent_keep_their_own_spans(pytester:
     result.assert_outcomes(passed=10)
     tasks = read_single_run(pytester.path / "runs")["tasks"]
     for task in tasks:
-        (tool,) = steps(task, "tool_call")
+        (tool,) = stored_steps(task, "tool_call")
         assert tool["arguments"] == {"city": task["task_id"]}
         assert tool["result"] == f"sunny in {task['task_id']}"
         assert task["outputs"]["body"] == f"It is sunny in {task['task_id']}."
@@ -110,7 +107,7 @@ def test_an_agent_with_its_own_telemetry_is_not_traced_twice(pytester: pytest.Py
     write_suite(pytester.path / "ag2.jsonl", [record("weather", "weather in Paris")])
     pytester.runpytest("--eval-suite=ag2.jsonl", "--eval-store=runs").assert_outcomes(passed=1)
     (task,) = read_single_run(pytester.path / "runs")["tasks"]
-    assert len(steps(task, "agent")) == 1 and len(steps(task, "tool_call")) == 1
+    assert len(stored_steps(task, "agent")) == 1 and len(stored_steps(task, "tool_call")) == 1
     assert task["tokens"]["input"] == 55
 
 

@@ -15,6 +15,7 @@ from pytest_agenteval.agents import adapt_agent
 from pytest_agenteval.task import Task
 
 from .conftest import read_single_run, record, write_suite
+from .framework_runs import stored_steps
 
 pytest.importorskip("pydantic_ai", reason="needs pydantic-ai-slim (the examples extra)")
 
@@ -48,10 +49,6 @@ def eval_agent():
 '''
 
 
-def steps(task: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [step for step in task["trace"]["steps"] if step["kind"] == kind]
-
-
 def test_stored_trace_has_tool_calls_errors_tokens_and_output(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(CONFTEST)
     write_suite(pytester.path / "pai.jsonl", [record("weather", "weather in Paris"),
@@ -62,17 +59,17 @@ def test_stored_trace_has_tool_calls_errors_tokens_and_output(pytester: pytest.P
     tasks = {task["task_id"]: task for task in read_single_run(pytester.path / "runs")["tasks"]}
 
     weather = tasks["weather"]
-    (tool,) = steps(weather, "tool_call")
+    (tool,) = stored_steps(weather, "tool_call")
     assert (tool["name"], tool["arguments"], tool["result"], tool["call_id"], tool["error"]) == (
         "get_weather", {"city": "Paris"}, "sunny in Paris", "call_Paris", None)
     assert weather["tokens"]["input"] == 80 and weather["tokens"]["output"] == 12  # agent span's total not added
-    assert [(call["model"], call["provider"]) for call in steps(weather, "model_call")] == [
+    assert [(call["model"], call["provider"]) for call in stored_steps(weather, "model_call")] == [
         ("weather-fn", "function"), ("weather-fn", "function")]
     assert weather["outputs"] == {"body": "It is sunny in Paris.", "content": "It is sunny in Paris."}
-    assert [agent["name"] for agent in steps(weather, "agent")] == ["weather_agent"]
+    assert [agent["name"] for agent in stored_steps(weather, "agent")] == ["weather_agent"]
 
     forecast = tasks["forecast"]  # in pydantic-ai a tool that raises ends the run
-    (failed,) = steps(forecast, "tool_call")
+    (failed,) = stored_steps(forecast, "tool_call")
     assert (failed["name"], failed["arguments"]) == ("get_forecast", {"city": "Oslo"})
     assert failed["error"] == {"type": "ConnectionError", "message": "forecast service down for Oslo"}
     assert forecast["exception"] == failed["error"] and forecast["verdict"] == "error"
@@ -93,7 +90,7 @@ def test_ten_concurrent_tasks_of_one_shared_agent_keep_their_own_spans(pytester:
     result.assert_outcomes(passed=10)
     tasks = read_single_run(pytester.path / "runs")["tasks"]
     for task in tasks:
-        (tool,) = steps(task, "tool_call")
+        (tool,) = stored_steps(task, "tool_call")
         assert (tool["arguments"], tool["call_id"]) == ({"city": task["task_id"]}, f"call_{task['task_id']}")
         assert task["outputs"]["body"] == f"It is sunny in {task['task_id']}."
         assert task["tokens"]["total"] == 92
@@ -105,7 +102,7 @@ def test_a_users_instrumentation_setting_is_kept(pytester: pytest.Pytester) -> N
     write_suite(pytester.path / "pai.jsonl", [record("weather", "weather in Paris")])
     pytester.runpytest("--eval-suite=pai.jsonl", "--eval-store=runs").assert_outcomes(passed=1)
     (task,) = read_single_run(pytester.path / "runs")["tasks"]
-    (tool,) = steps(task, "tool_call")
+    (tool,) = stored_steps(task, "tool_call")
     assert tool["name"] == "get_weather" and tool["arguments"] is None  # include_content=False dropped them
     assert task["tokens"]["input"] == 80
 
