@@ -98,6 +98,7 @@ class RunRecorder:
             duration_ms=round((time.perf_counter() - self.started) * 1000, 3),
             suite=suite,
             target=options.agent,
+            concurrency=options.concurrency,
             tasks=tasks,
             aggregates=aggregate(tasks),
             suites=suites,
@@ -106,6 +107,7 @@ class RunRecorder:
             exit_status=int(exitstatus),
             config=RunConfig(
                 repeats=options.repeats,
+                timeout=options.timeout,
                 max_tokens=options.budgets.max_tokens,
                 max_seconds=options.budgets.max_seconds,
                 max_cost=options.budgets.max_cost,

@@ -150,6 +150,7 @@ class RunConfig(Record):
     """How the run was configured."""
 
     repeats: int = 1
+    timeout: float | None = None  # --eval-timeout, seconds per agent call
     max_tokens: int | None = None
     max_seconds: float | None = None
     max_cost: float | None = None

@@ -58,7 +58,7 @@ def test_run_json_keeps_ag2_fields_and_adds_ours(pytester: pytest.Pytester) -> N
     assert task["feedback"] == [{"key": "echoed", "score": True, "value": None, "comment": None, "detail": None,
                                  "threshold": None, "passed": True, "error": None}]
     assert run["aggregates"]["pass_rate"] == {"echoed": 0.8}
-    assert run["config"]["max_tokens"] == 100
+    assert (run["config"]["max_tokens"], run["concurrency"], run["config"]["timeout"]) == (100, 4, None)
     assert run["provenance"]["python_version"]
     assert read_run(pytester.path / "runs" / "nightly-1.json").run_id == "nightly-1"
 
