@@ -12,7 +12,7 @@ from typing import Any
 from opentelemetry.trace import TracerProvider
 
 from ..task import Task
-from . import AgentCall
+from .base import AgentCall
 
 
 class AG2Adapter:

@@ -13,7 +13,7 @@ from typing import Any
 from opentelemetry.trace import TracerProvider
 
 from ..task import Task
-from . import AgentCall
+from .base import AgentCall
 
 LANGCHAIN_PACKAGES = frozenset({"langchain_core", "langgraph"})
 INSTRUMENTOR_MODULE = "openinference.instrumentation.langchain"

@@ -14,7 +14,7 @@ from typing import Any
 from opentelemetry.trace import TracerProvider
 
 from ..task import Task
-from . import AgentCall
+from .base import AgentCall
 
 INSTRUMENTOR_MODULE = "openinference.instrumentation.openai_agents"
 
