@@ -16,10 +16,12 @@ import pytest
 
 from .aggregate import aggregate, suite_info
 from .ci_results import GateRecord, RunDiff
+from .crashes import crashed_task_result
 from .markdown import publish_markdown
 from .options import EvalOptions
 from .report import render_gate_lines, render_summary
 from .results import Provenance, RunConfig, RunResult, TaskResult
+from .selection import SUITE_SUFFIX
 from .store import RunExistsError, write_run
 
 REPORT_ATTR = "agenteval_result"
@@ -55,6 +57,12 @@ class RunRecorder:
             self.results.append(result.model_copy(update={"outcome": outcome}))
             # The terminal reporter keeps every report to the end; the result lives on here, not twice.
             delattr(report, REPORT_ATTR)
+        elif report.when == "???" and report.nodeid.partition("::")[0].endswith(SUITE_SUFFIX):
+            # xdist's report for an item whose worker died: the task still counts, as an error.
+            worker = getattr(getattr(report, "node", None), "gateway", None)
+            self.results.append(crashed_task_result(
+                report.nodeid, str(report.longrepr), self.config.rootpath, self.options.repeats,
+                worker=getattr(worker, "id", "unknown")).model_copy(update={"outcome": "failed"}))
 
     def record_gates(self, gates: list[GateRecord], baseline: RunDiff | None) -> None:
         """The gatekeeper's verdict, stored with the run."""

@@ -99,3 +99,25 @@ def test_stored_run_validates_against_the_exported_schema(pytester: pytest.Pytes
 def test_the_documented_schema_is_the_one_the_models_export() -> None:
     documented = json.loads((Path(__file__).parent.parent / "docs" / "run-schema.json").read_text())
     assert documented == run_json_schema(), "regenerate it: agenteval schema > docs/run-schema.json"
+
+
+def test_a_task_whose_worker_died_is_stored_as_an_error(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+import os, pytest
+@pytest.fixture(scope="session")
+def eval_agent():
+    def agent(prompt):
+        if prompt == "die":
+            os._exit(1)
+        return prompt
+    return agent
+''')
+    write_suite(pytester.path / "s.jsonl", [record("a"), record("dies", "die", tags=["fragile"]), record("b")])
+    result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "-n", "2", "--eval-concurrency=1")
+    result.assert_outcomes(passed=2, failed=1)
+    tasks = {task["task_id"]: task for task in read_single_run(pytester.path / "runs")["tasks"]}
+    dead = tasks["dies"]
+    assert (dead["verdict"], dead["exception"]["type"], dead["line"], dead["tags"]) == (
+        "error", "WorkerCrashed", 2, ["fragile"])
+    assert dead["inputs"] == {"input": "die"} and "crashed while running" in dead["exception"]["message"]
+    assert set(tasks) == {"a", "dies", "b"}
