@@ -26,6 +26,7 @@ from .store import RunExistsError, write_run
 
 REPORT_ATTR = "agenteval_result"
 RECORD_ERROR_ATTR = "agenteval_record_error"
+XDIST_CRASH_PHASE = "???"  # the `when` of the report xdist makes for an item whose worker died
 
 
 class RunRecorder:
@@ -57,7 +58,7 @@ class RunRecorder:
             self.results.append(result.model_copy(update={"outcome": outcome}))
             # The terminal reporter keeps every report to the end; the result lives on here, not twice.
             delattr(report, REPORT_ATTR)
-        elif report.when == "???" and report.nodeid.partition("::")[0].endswith(SUITE_SUFFIX):
+        elif str(report.when) == XDIST_CRASH_PHASE and report.nodeid.partition("::")[0].endswith(SUITE_SUFFIX):
             # xdist's report for an item whose worker died: the task still counts, as an error.
             worker = getattr(getattr(report, "node", None), "gateway", None)
             self.results.append(crashed_task_result(
