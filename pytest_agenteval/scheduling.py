@@ -14,6 +14,7 @@ import pytest
 from .runtime import PendingTask
 
 ORDER_KEY = pytest.StashKey[dict[str, int]]()
+CANDIDATE_KEY = pytest.StashKey[Any]()
 AGENT_FIXTURE = "eval_agent"
 
 
@@ -37,11 +38,17 @@ def upcoming_tasks(item: pytest.Function, limit: int) -> list[PendingTask]:
         if len(found) >= limit:
             break
         task = getattr(following, "task", None)
-        if task is None or not isinstance(following, pytest.Function) or _skipped(following):
-            continue
-        if shared_agent_definition(following) is definition:
+        if task is not None and isinstance(following, pytest.Function) and _candidate(following) is definition:
             found.append(PendingTask(following.nodeid, task))
     return found
+
+
+def _candidate(item: pytest.Function) -> Any | None:
+    """The shared agent definition of an item that may be started early (not skipped); computed once per
+    item, since each item looks at the window after it."""
+    if CANDIDATE_KEY not in item.stash:
+        item.stash[CANDIDATE_KEY] = None if _skipped(item) else shared_agent_definition(item)
+    return item.stash[CANDIDATE_KEY]
 
 
 def _skipped(item: pytest.Item) -> bool:

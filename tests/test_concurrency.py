@@ -247,3 +247,18 @@ def eval_agent():
     result.stdout.fnmatch_lines(["*TraceWarning: 1 span(s) started after their task had finished and are in no "
                                  "trace*"])
     assert all(task["trace"]["steps"] == [] for task in read_single_run(pytester.path / "runs")["tasks"])
+
+
+def test_items_marked_skip_are_never_started_early(tracked: pytest.Pytester) -> None:
+    tracked.syspathinsert()
+    tracked.makepyfile(skipper='''
+import pytest
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.name == "t3":
+            item.add_marker(pytest.mark.skip(reason="not today"))
+''')
+    write_suite(tracked.path / "s.jsonl", [record(f"t{i}") for i in range(6)])
+    result = tracked.runpytest("--eval-suite=s.jsonl", "--eval-concurrency=4", "-p", "skipper")
+    result.assert_outcomes(passed=5, skipped=1)
+    assert {c["prompt"] for c in calls(tracked.path)} == {"t0", "t1", "t2", "t4", "t5"}
