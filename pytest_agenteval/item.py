@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
+from .agents import AgentTypeError
 from .budgets import Budgets
 from .evaluation import error_task_result, to_task_result
 from .junit import record_junit_properties
@@ -109,12 +110,17 @@ class EvalItem(pytest.Function):
         upcoming = upcoming_tasks(self, runtime.window)
         if runtime.concurrency > 1 and shared_agent_definition(self) is None:
             warn_once_about_sequential_runs(self)
+        # Wiring problems are for the user to fix, not properties of this task: no traceback.
         try:
-            evaluation, output = runtime.evaluate(self.nodeid, self.task, agent, collect_scorers(scorers),
-                                                  Budgets.coerce(budgets), upcoming)
-        except TracingUnavailableError as exc:  # a setup problem to fix, not a property of this task
-            self.record_setup_error(exc)
-            pytest.fail(f"cannot trace the agent: {exc}", pytrace=False)
+            scorer_list, task_budgets = collect_scorers(scorers), Budgets.coerce(budgets)
+        except TypeError as exc:  # a non-scorer in eval_scorers, a scorer with bad parameters, unknown budgets
+            self.fail_wiring(exc, str(exc))
+        try:
+            evaluation, output = runtime.evaluate(self.nodeid, self.task, agent, scorer_list, task_budgets, upcoming)
+        except AgentTypeError as exc:
+            self.fail_wiring(exc, str(exc))
+        except TracingUnavailableError as exc:
+            self.fail_wiring(exc, f"cannot trace the agent: {exc}")
         if output.text():
             self.add_report_section("call", "agent output", output.text())
         result = to_task_result(evaluation, node_id=self.nodeid, worker=worker_name())
@@ -126,6 +132,10 @@ class EvalItem(pytest.Function):
             self.warn(BudgetExceededWarning(f"{self.task.run_task_id}: {violation}"))
         if result.verdict != "passed":
             raise EvalFailure(result)
+
+    def fail_wiring(self, error: BaseException, message: str) -> NoReturn:
+        self.record_setup_error(error)
+        pytest.fail(message, pytrace=False)
 
     def record_setup_error(self, error: BaseException) -> None:
         """A fixture (the agent, the scorers) failed: the task still gets a result, as an error."""

@@ -166,3 +166,25 @@ def _never_sample(request):
     result.stdout.fnmatch_lines(["*cannot trace the agent: the root span 'eval.task' was not recorded because the "
                                  "sampler AlwaysOffSampler drops spans; use an always-on sampler*"])
     assert read_single_run(pytester.path / "runs")["tasks"][0]["exception"]["type"] == "TracingUnavailableError"
+
+
+@pytest.mark.parametrize(("fixtures", "message"), [
+    ("def eval_agent():\n    return 42\n",
+     "cannot run 'int' as an agent: give a sync or async callable taking the input*"),
+    ("def eval_agent():\n    return str\n\n@pytest.fixture\ndef eval_scorers():\n    return [1]\n",
+     "1 is not a scorer: pass a function or a pytest_agenteval.Scorer"),
+    ("def eval_agent():\n    return str\n\n@pytest.fixture\ndef eval_scorers():\n"
+     "    def judge(answer):\n        return True\n    return [judge]\n",
+     "scorer 'judge': parameter 'answer' is not injectable; allowed parameters are: inputs, outputs, *"),
+    ("def eval_agent():\n    return str\n\n@pytest.fixture\ndef eval_budgets():\n    return {'tokens': 5}\n",
+     "eval_budgets: unknown budget(s) ['tokens']; use max_tokens, max_seconds, max_cost"),
+])
+def test_wiring_mistakes_fail_with_a_message_and_no_traceback(
+        pytester: pytest.Pytester, fixtures: str, message: str) -> None:
+    pytester.makeconftest("import pytest\n\n@pytest.fixture\n" + fixtures)
+    write_suite(pytester.path / "s.jsonl", [record("a")])
+    result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([message])
+    assert "Traceback" not in result.stdout.str() and "pytest_agenteval/" not in result.stdout.str()
+    assert read_single_run(pytester.path / "runs")["tasks"][0]["verdict"] == "error"
