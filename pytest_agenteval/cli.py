@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from .baseline import stored_runs
 from .diff import compare
+from .gates import gates_passed
 from .markdown import render_baseline as markdown_baseline
 from .markdown import render_markdown, table
 from .merge import MergeError, merge_runs
 from .options import run_id as run_id_type
 from .report import render_baseline, render_gate_lines, render_summary
 from .results import RunResult
-from .store import RunExistsError, RunFileError, read_run, run_json_schema, write_run
+from .store import RunExistsError, RunFileError, read_run, replace_run_file, run_json_schema, write_run
 from .verdicts import task_verdicts
 
 FORMATS = ("text", "json", "markdown")
@@ -114,7 +113,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def merged_run_fails(run: RunResult) -> bool:
     """Its gates fail; without gates, as pytest would judge it: a task missed its pass rate."""
     if run.gates:
-        return not all(gate.passed for gate in run.gates)
+        return not gates_passed(run.gates)
     return not all(v.meets_policy for v in task_verdicts(run.tasks, run.config.task_pass_rate))
 
 
@@ -143,7 +142,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
 def gates_word(run: RunResult) -> str:
     if not run.gates:
         return "-"
-    return "pass" if all(gate.passed for gate in run.gates) else "FAIL"
+    return "pass" if gates_passed(run.gates) else "FAIL"
 
 
 def cmd_bless(args: argparse.Namespace) -> int:
@@ -151,11 +150,7 @@ def cmd_bless(args: argparse.Namespace) -> int:
     if run.partial:
         raise CliError(f"{args.run}: run {run.run_id} is partial (the session was interrupted); bless a complete run")
     target: Path = args.target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(run.model_dump_json(indent=2) + "\n")
-    os.replace(temp_name, target)  # a baseline is meant to be replaced, unlike a stored run
+    replace_run_file(run, target)
     print(f"blessed run {run.run_id} as the baseline {target}; compare with --eval-baseline={target}")
     return 0
 

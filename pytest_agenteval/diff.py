@@ -6,9 +6,10 @@ Both runs are judged by the current run's task pass rate. Imports nothing from p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from .aggregate import aggregate
 from .ci_results import ChangeStatus, Pair, RunDiff, ScorerChange, TaskChange
 from .results import RunResult, TaskResult
 from .verdicts import TaskVerdict, required_passes, scorer_passes, task_verdicts
@@ -22,6 +23,7 @@ def compare(tasks: Sequence[TaskResult], run_id: str, base: RunResult, task_pass
     current = {v.key: v for v in task_verdicts(tasks, task_pass_rate)}
     before = {v.key: v for v in task_verdicts(base.tasks, task_pass_rate)}
     keys = list(current) + [key for key in before if key not in current]
+    now_totals, base_totals = aggregate(tasks), base.aggregates
     return RunDiff(
         run_id=run_id,
         base_run_id=base.run_id,
@@ -30,10 +32,10 @@ def compare(tasks: Sequence[TaskResult], run_id: str, base: RunResult, task_pass
         task_pass_rate=task_pass_rate,
         tasks=[compare_task(current.get(key), before.get(key)) for key in keys],
         suite_rate=Pair(base=suite_rate(before.values()), current=suite_rate(current.values())),
-        scorer_rates=scorer_rates(tasks, base.tasks),
+        scorer_rates=scorer_rates(now_totals.pass_rate, base_totals.pass_rate),
         tokens=Pair(base=mean(base.tasks, lambda t: t.tokens.total), current=mean(tasks, lambda t: t.tokens.total)),
         duration_ms=Pair(base=mean(base.tasks, lambda t: t.duration_ms), current=mean(tasks, lambda t: t.duration_ms)),
-        cost=Pair(base=total_cost(base.tasks), current=total_cost(tasks)),
+        cost=Pair(base=base_totals.cost, current=now_totals.cost),
     )
 
 
@@ -95,18 +97,9 @@ def suite_rate(verdicts: Iterable[TaskVerdict]) -> float | None:
     return sum(v.meets_policy for v in judged) / len(judged) if judged else None
 
 
-def scorer_rates(tasks: Sequence[TaskResult], base: Sequence[TaskResult]) -> dict[str, Pair]:
-    now, then = item_pass_rates(tasks), item_pass_rates(base)
+def scorer_rates(now: Mapping[str, float], then: Mapping[str, float]) -> dict[str, Pair]:
+    """Per-scorer pass rates over items, side by side."""
     return {key: Pair(base=then.get(key), current=now.get(key)) for key in sorted(now.keys() | then.keys())}
-
-
-def item_pass_rates(tasks: Sequence[TaskResult]) -> dict[str, float]:
-    flags: dict[str, list[bool]] = {}
-    for task in tasks:
-        for fb in task.feedback:
-            if fb.passed is not None:
-                flags.setdefault(fb.key, []).append(fb.passed)
-    return {key: sum(values) / len(values) for key, values in flags.items()}
 
 
 def mean(tasks: Sequence[TaskResult], value: Callable[[TaskResult], float]) -> float | None:
@@ -117,7 +110,3 @@ def mean_cost(tasks: Sequence[TaskResult]) -> float | None:
     costs = [task.cost for task in tasks if task.cost is not None]
     return sum(costs) / len(costs) if costs else None
 
-
-def total_cost(tasks: Sequence[TaskResult]) -> float | None:
-    costs = [task.cost for task in tasks if task.cost is not None]
-    return sum(costs) if costs else None

@@ -12,7 +12,7 @@ import pytest
 from .baseline import Baseline, resolve_baseline
 from .ci_results import GateRecord, RunDiff
 from .diff import compare
-from .gates import gate_specs, judge_gates, regression_gate
+from .gates import gate_specs, gates_passed, judge_gates, regression_gate
 from .options import EvalOptions
 from .recorder import RunRecorder
 from .store import RunFileError
@@ -50,7 +50,7 @@ class GateKeeper:
         if self.recorder.results:
             gates, diff = self.judge()
             self.recorder.record_gates(gates, diff)
-            if not all(gate.passed for gate in gates):
+            if not gates_passed(gates):
                 session.testsfailed += 1
         return result
 

@@ -58,6 +58,11 @@ def gate_specs(fail_under: Sequence[GateSpec], task_pass_rate: float) -> tuple[G
     return implicit + tuple(fail_under)
 
 
+def gates_passed(gates: Sequence[GateRecord]) -> bool:
+    """Every gate passed (true when there are none)."""
+    return all(gate.passed for gate in gates)
+
+
 def judge_gates(specs: Sequence[GateSpec], verdicts: Sequence[TaskVerdict]) -> list[GateRecord]:
     return [judge_gate(spec, verdicts) for spec in specs]
 
@@ -65,9 +70,9 @@ def judge_gates(specs: Sequence[GateSpec], verdicts: Sequence[TaskVerdict]) -> l
 def judge_gate(spec: GateSpec, verdicts: Sequence[TaskVerdict]) -> GateRecord:
     if spec.key is None:
         return rate_gate(spec, "suite", [v.meets_policy for v in verdicts], "no eval task ran")
-    scorer_passes = [scorer_meets_policy(spec.key, v) for v in verdicts]
-    if any(passed is not None for passed in scorer_passes):
-        return rate_gate(spec, "scorer", [p for p in scorer_passes if p is not None], "")
+    per_task = [scorer_meets_policy(spec.key, v) for v in verdicts]
+    if any(passed is not None for passed in per_task):
+        return rate_gate(spec, "scorer", [p for p in per_task if p is not None], "")
     tagged = [v.meets_policy for v in verdicts if spec.key in v.tags]
     if tagged:
         return rate_gate(spec, "tag", tagged, "")

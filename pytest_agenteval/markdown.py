@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .ci_results import RunDiff
-from .report import describe_gate, failure_reasons, group_rows, percent
+from .gates import gates_passed
+from .report import describe_gate, failure_reasons, group_rows, interval_range, percent
 from .results import RunResult
-from .verdicts import task_verdicts, wilson
+from .verdicts import TaskVerdict, task_verdicts
 
 GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
@@ -30,7 +31,8 @@ def table(header: Sequence[object], rows: Sequence[Sequence[object]]) -> list[st
 def render_markdown(run: RunResult) -> str:
     """The whole summary: gates, groups, failing tasks, scorers, baseline, totals."""
     title = f"## agenteval run `{run.run_id}`" + (f" ({run.label})" if run.label else "")
-    lines = [title, "", *render_gates(run), *render_groups(run), *render_failing(run), *render_scorers(run)]
+    judged = task_verdicts(run.tasks, run.config.task_pass_rate)
+    lines = [title, "", *render_gates(run), *render_groups(judged), *render_failing(judged), *render_scorers(run)]
     lines.extend(render_baseline(run.baseline) if run.baseline else [])
     lines.extend(render_totals(run))
     return "\n".join(lines)
@@ -39,22 +41,22 @@ def render_markdown(run: RunResult) -> str:
 def render_gates(run: RunResult) -> list[str]:
     if not run.gates:
         return ["Gates: none configured.", ""]
-    verdict = "passed" if all(gate.passed for gate in run.gates) else "FAILED"
+    verdict = "passed" if gates_passed(run.gates) else "FAILED"
     return [f"**Gates: {verdict}**", "", *table(
         ["gate", "result", "detail"],
         [[gate.spec, "pass" if gate.passed else "FAIL", describe_gate(gate)] for gate in run.gates])]
 
 
-def render_groups(run: RunResult) -> list[str]:
-    rows = group_rows(task_verdicts(run.tasks, run.config.task_pass_rate))
+def render_groups(judged: list[TaskVerdict]) -> list[str]:
+    rows = group_rows(judged)
     return ["### Tasks by suite and tag", "", *table(
         ["group", "passing tasks", "tasks", "pass rate", "95% CI"],
-        [[name.strip(), passed, total, percent(passed / total),
-          f"{wilson(passed, total).low:.1%}-{wilson(passed, total).high:.1%}"] for name, passed, total in rows])]
+        [[name.strip(), passed, total, percent(passed / total), interval_range(passed, total)]
+         for name, passed, total in rows])]
 
 
-def render_failing(run: RunResult) -> list[str]:
-    failing = [v for v in task_verdicts(run.tasks, run.config.task_pass_rate) if v.label != "pass"]
+def render_failing(judged: list[TaskVerdict]) -> list[str]:
+    failing = [v for v in judged if v.label != "pass"]
     if not failing:
         return []
     return ["### Failing tasks", "", *table(

@@ -22,11 +22,9 @@ def shorten(value: Any, limit: int = MAX_SHOWN) -> str:
 def describe_feedback(fb: FeedbackRecord) -> str:
     if fb.error is not None:
         return f"{fb.key}: scorer raised {fb.error.type}: {fb.error.message}"
-    if isinstance(fb.score, bool):
-        verdict = f"{fb.key}: {fb.score}"
-    else:
-        verdict = f"{fb.key}: {fb.score:g} < threshold {fb.threshold:g}" if fb.score is not None and \
-            fb.threshold is not None else f"{fb.key}: {fb.score}"
+    verdict = f"{fb.key}: {fb.score}"
+    if isinstance(fb.score, (int, float)) and not isinstance(fb.score, bool) and fb.threshold is not None:
+        verdict = f"{fb.key}: {fb.score:g} < threshold {fb.threshold:g}"
     return f"{verdict} - {fb.comment}" if fb.comment else verdict
 
 
@@ -91,9 +89,14 @@ def percent(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate:.1%}"
 
 
-def interval(passes: int, runs: int) -> str:
+def interval_range(passes: int, runs: int) -> str:
+    """The Wilson 95% interval of a pass rate, as `59.6%-98.2%`."""
     bounds = wilson(passes, runs)
-    return f"[95% CI {bounds.low:.1%}-{bounds.high:.1%}]"
+    return f"{bounds.low:.1%}-{bounds.high:.1%}"
+
+
+def interval(passes: int, runs: int) -> str:
+    return f"[95% CI {interval_range(passes, runs)}]"
 
 
 def group_rows(judged: list[TaskVerdict]) -> list[tuple[str, int, int]]:

@@ -26,20 +26,34 @@ def run_path(store: Path, run_id: str) -> Path:
 
 
 def write_run(run: RunResult, store: Path) -> Path:
-    """Write `<store>/<run_id>.json` through a temp file and a rename; never replace an existing run."""
-    store.mkdir(parents=True, exist_ok=True)
+    """Write `<store>/<run_id>.json` atomically; never replace an existing run."""
     target = run_path(store, run.run_id)
     if target.exists():
         raise RunExistsError(f"{target} already exists; runs are never overwritten (choose another --eval-run-id)")
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{run.run_id}.", suffix=".tmp", dir=store)
+    _write_atomically(run, target, replace=False)
+    return target
+
+
+def replace_run_file(run: RunResult, target: Path) -> None:
+    """Write `run` to `target` atomically, replacing what is there (a baseline file is meant to be replaced)."""
+    _write_atomically(run, target, replace=True)
+
+
+def _write_atomically(run: RunResult, target: Path, *, replace: bool) -> None:
+    """Through a temp file beside the target, so a reader never sees half a run."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(RunResult.__pydantic_serializer__.to_json(run, indent=2))  # bytes: no str copy
             handle.write(b"\n")
-        os.link(temp_name, target)  # fails if the target appeared meanwhile, unlike os.replace
+        if replace:
+            os.replace(temp_name, target)
+        else:
+            os.link(temp_name, target)  # fails if the target appeared meanwhile, unlike os.replace
     finally:
-        os.unlink(temp_name)
-    return target
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
 
 
 def read_run(path: Path) -> RunResult:

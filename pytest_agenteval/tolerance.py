@@ -12,7 +12,7 @@ import pytest
 
 from .item import EvalFailure, EvalItem
 from .options import EvalOptions
-from .verdicts import allowed_misses, required_passes
+from .verdicts import allowed_misses
 
 
 class MissLedger:
@@ -48,14 +48,14 @@ class MissLedger:
         if self.breaks_a_gate(counts):
             return None
         return (f"tolerated by --eval-fail-under={self.suite_rate:g}: failing task {len(self.failing)} "
-                f"of at most {allowed_failing(self.suite_rate, counts[None])} of {counts[None]}")
+                f"of at most {allowed_misses(self.suite_rate, counts[None])} of {counts[None]}")
 
     def breaks_a_gate(self, counts: Counter[str | None]) -> bool:
         """More failing tasks than the suite gate, or a tag gate, allows (scorer gates are judged at the end)."""
-        if len(self.failing) > allowed_failing(self.suite_rate, counts[None]):
+        if len(self.failing) > allowed_misses(self.suite_rate, counts[None]):
             return True
         failing_tags = Counter(tag for tags in self.failing.values() for tag in tags)
-        return any(counts[tag] and failing_tags[tag] > allowed_failing(rate, counts[tag])
+        return any(counts[tag] and failing_tags[tag] > allowed_misses(rate, counts[tag])
                    for tag, rate in self.tag_rates.items())
 
     def count_tasks(self, session: pytest.Session) -> Counter[str | None]:
@@ -63,7 +63,3 @@ class MissLedger:
             tasks = {(i.task.suite, i.task.task_id): i.task.tags for i in session.items if isinstance(i, EvalItem)}
             self.task_counts = Counter([None] * len(tasks) + [tag for tags in tasks.values() for tag in tags])
         return self.task_counts
-
-
-def allowed_failing(rate: float, tasks: int) -> int:
-    return tasks - required_passes(rate, tasks)

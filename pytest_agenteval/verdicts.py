@@ -126,7 +126,6 @@ def judge(repeats: Sequence[TaskResult], required: float) -> TaskVerdict:
     )
 
 
-
 def scorer_passes(key: str, repeats: Sequence[TaskResult]) -> int | None:
     """Repeats in which every feedback with this key passed (a repeat without it, a setup error, misses);
     None when the key never scored these repeats."""

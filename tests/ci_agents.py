@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from .conftest import record, write_suite
@@ -40,9 +36,3 @@ def make_project(pytester: pytest.Pytester, prompts: list[str], tags: dict[str, 
     """A suite `s.jsonl` with one task per prompt (task id = prompt), judged by `echoed`."""
     pytester.makeconftest(FLAKY_CONFTEST)
     write_suite(pytester.path / "s.jsonl", [record(p, tags=(tags or {}).get(p, [])) for p in prompts])
-
-
-def only_run(store: Path) -> dict[str, Any]:
-    (path,) = sorted(store.glob("*.json"))
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data

@@ -9,7 +9,8 @@ import pytest
 from pytest_agenteval.gates import gate_spec
 from pytest_agenteval.verdicts import Interval, allowed_misses, pass_at_k, pass_hat_k, wilson
 
-from .ci_agents import make_project, only_run
+from .ci_agents import make_project
+from .conftest import read_single_run
 
 
 def test_pass_at_k_and_pass_hat_k_are_the_unbiased_estimators() -> None:
@@ -56,7 +57,7 @@ def test_a_tolerated_miss_is_xfailed_and_the_flaky_task_gets_a_verdict(pytester:
         "  PASS suite: 100.0% of tasks pass (2/2) >= 100.0% required [--eval-fail-under=1.0 (default)]",
         "XFAIL s.jsonl::flaky[r3] - tolerated by --eval-task-pass-rate=0.6: miss 1 of at most 1 in 3 repeats",
     ])
-    run = only_run(pytester.path / "runs")
+    run = read_single_run(pytester.path / "runs")
     assert [t["outcome"] for t in run["tasks"] if t["base_task_id"] == "flaky"] == ["passed", "passed", "xfailed"]
     assert run["config"]["task_pass_rate"] == 0.6
 
@@ -111,7 +112,7 @@ def test_tag_and_scorer_gates_judge_their_own_tasks(pytester: pytest.Pytester) -
         "1 more task(s) must pass [--eval-fail-under=adv=0.9]",
         "  PASS scorer echoed: 75.0% of tasks pass (3/4) >= 70.0% required [--eval-fail-under=echoed=0.7]",
     ])
-    gates = only_run(pytester.path / "runs")["gates"]
+    gates = read_single_run(pytester.path / "runs")["gates"]
     assert [(g["kind"], g["name"], g["passed"]) for g in gates] == [
         ("suite", None, True), ("tag", "adv", False), ("scorer", "echoed", True)]
 

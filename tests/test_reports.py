@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .ci_agents import make_project, only_run
+from .ci_agents import make_project
+from .conftest import read_single_run
 
 BUDGET_CONFTEST_TAIL = '''
 import time
@@ -63,7 +64,7 @@ def test_junit_properties_carry_the_stored_result_of_each_item(
     pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "--junitxml=junit.xml", *dist_args)
     cases = {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
              for case in ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")}
-    run = only_run(pytester.path / "runs")
+    run = read_single_run(pytester.path / "runs")
     assert set(cases) == {"a", "broken"}
     for task in run["tasks"]:
         properties = cases[task["task_id"]]
@@ -80,7 +81,7 @@ def test_markdown_summary_agrees_with_the_run_json(pytester: pytest.Pytester) ->
                                 "--eval-fail-under=0.6", "--eval-fail-under=adv=1")
     result.stdout.fnmatch_lines(["Markdown summary: written to */out/summary.md"])
     text = (pytester.path / "out" / "summary.md").read_text()
-    run = only_run(pytester.path / "runs")
+    run = read_single_run(pytester.path / "runs")
     assert text.startswith(f"## agenteval run `{run['run_id']}`\n\n**Gates: FAILED**")
     tables = markdown_tables(text)
     assert [(row["gate"], row["result"]) for row in tables["gates"]] == [
