@@ -14,13 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_agenteval.scorers import (
-    final_answer,
-    no_tool_errors,
-    token_budget,
-    tool_args_match,
-    trajectory_match,
-)
+from pytest_agenteval.scorers import final_answer, no_tool_errors, token_budget, tool_args_match, trajectory_match
 from pytest_agenteval.scoring import Feedback, Scorer, scorer
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.model import Trace

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_agenteval.options import positive_int  # the same check as the plugin's own options
+from pytest_agenteval.config import positive_int  # the same check as the plugin's own options
 
 HERE = Path(__file__).resolve().parent
 # pytest's last line: "200 passed in 1.05s", "10000 tests collected in 1.87s", "... in 75.12s (0:01:15)".

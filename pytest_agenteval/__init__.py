@@ -1,15 +1,40 @@
 """pytest-agenteval: agent-evaluation suites as pytest tests.
 
+The public API is what `__all__` names; each name is imported on first use, so loading the plugin stays light.
 PYTEST_DONT_REWRITE: the plugin has no test asserts, and pytester re-imports it in-process.
 """
 
 from __future__ import annotations
 
-from .budgets import Budgets, BudgetViolation
-from .scoring import Feedback, Scorer, ScorerReturnTypeError, scorer
-from .task import Task
-from .tracing.model import AgentStep, ErrorInfo, ModelCall, TokenUsage, ToolCall, Trace
-from .warning_types import AgentEvalWarning, BudgetExceededWarning
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_agenteval.budgets import Budgets, BudgetViolation
+    from pytest_agenteval.scoring.core import Feedback, Scorer, ScorerReturnTypeError, scorer
+    from pytest_agenteval.task import Task
+    from pytest_agenteval.tracing.conventions import SpanConvention
+    from pytest_agenteval.tracing.model import AgentStep, ErrorInfo, ModelCall, SpanData, TokenUsage, ToolCall, Trace
+    from pytest_agenteval.tracing.reading import SpanReading
+    from pytest_agenteval.warning_types import (
+        AgentEvalWarning,
+        BudgetExceededWarning,
+        PrefetchWarning,
+        SequentialRunWarning,
+        TraceWarning,
+    )
+
+_HOMES = {name: module for module, names in {
+    "budgets": ["Budgets", "BudgetViolation"],
+    "scoring.core": ["Feedback", "Scorer", "ScorerReturnTypeError", "scorer"],
+    "task": ["Task"],
+    "tracing.conventions": ["SpanConvention"],
+    "tracing.reading": ["SpanReading"],
+    "tracing.model": ["AgentStep", "ErrorInfo", "ModelCall", "SpanData", "TokenUsage", "ToolCall", "Trace"],
+    "warning_types": [
+        "AgentEvalWarning", "BudgetExceededWarning", "PrefetchWarning", "SequentialRunWarning", "TraceWarning",
+    ],
+}.items() for name in names}
 
 __all__ = [
     "AgentEvalWarning",
@@ -20,11 +45,30 @@ __all__ = [
     "ErrorInfo",
     "Feedback",
     "ModelCall",
+    "PrefetchWarning",
     "Scorer",
     "ScorerReturnTypeError",
+    "SequentialRunWarning",
+    "SpanConvention",
+    "SpanData",
+    "SpanReading",
     "Task",
     "TokenUsage",
     "ToolCall",
     "Trace",
+    "TraceWarning",
     "scorer",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'pytest_agenteval' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"pytest_agenteval.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .tracing.model import Trace
+from pytest_agenteval.tracing.model import Trace
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,17 +11,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .baseline import stored_runs
-from .diff import compare
-from .gates import gates_passed
-from .markdown import render_baseline as markdown_baseline
-from .markdown import render_markdown, table
-from .merge import MergeError, merge_runs
-from .options import run_id as run_id_type
-from .report import render_baseline, render_gate_lines, render_summary
-from .results import RunResult
-from .store import RunExistsError, RunFileError, read_run, replace_run_file, run_json_schema, write_run
-from .verdicts import task_verdicts
+from pytest_agenteval.config import run_id as run_id_type
+from pytest_agenteval.gates.merge import MergeError, merge_runs
+from pytest_agenteval.report.markdown import render_baseline as markdown_baseline
+from pytest_agenteval.report.markdown import render_markdown, table
+from pytest_agenteval.report.terminal import render_baseline, render_gate_lines, render_summary
+from pytest_agenteval.results.compare import compare
+from pytest_agenteval.results.models import RunResult
+from pytest_agenteval.results.store import (
+    RunExistsError,
+    RunFileError,
+    read_run,
+    replace_run_file,
+    run_json_schema,
+    stored_runs,
+    write_run,
+)
+from pytest_agenteval.results.verdicts import gates_passed, task_verdicts
 
 FORMATS = ("text", "json", "markdown")
 

@@ -22,3 +22,7 @@ class SequentialRunWarning(AgentEvalWarning):
 
 class TraceWarning(AgentEvalWarning):
     """A task's trace may be incomplete: spans still open, attributes dropped, or spans in no task."""
+
+
+class PrefetchWarning(AgentEvalWarning):
+    """Agent calls cannot be started ahead of their items here, so tasks run one at a time."""

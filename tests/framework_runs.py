@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_agenteval.agents import adapt_agent, normalize_outputs
+from pytest_agenteval.agents.calls import adapt_agent, normalize_outputs
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.build import build_trace
 from pytest_agenteval.tracing.capture import CapturedRun, TaskTracer

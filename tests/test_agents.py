@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from pytest_agenteval.agents import AgentTypeError, adapt_agent, normalize_outputs
+from pytest_agenteval.agents.calls import AgentTypeError, adapt_agent, normalize_outputs
 from pytest_agenteval.task import Task
 
 TASK = Task(task_id="t", inputs={"input": "hello"})

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from pytest_agenteval.aggregate import aggregate
-from pytest_agenteval.diff import compare
-from pytest_agenteval.results import FeedbackRecord, RunResult, SuiteInfo, TaskResult, TokenRecord
+from pytest_agenteval.results.build import aggregate
+from pytest_agenteval.results.compare import compare
+from pytest_agenteval.results.models import FeedbackRecord, RunResult, SuiteInfo, TaskResult, TokenRecord
 
 from .ci_agents import make_project
 
@@ -120,7 +120,7 @@ def test_a_bad_baseline_is_a_usage_error_naming_the_file(pytester: pytest.Pytest
     (pytester.path / "notarun.json").write_text('{"run_id": 3}')
     missing = pytester.runpytest("--eval-suite=s.jsonl", "--eval-baseline=nope.json")
     assert missing.ret == pytest.ExitCode.USAGE_ERROR
-    missing.stderr.fnmatch_lines(["*--eval-baseline=nope.json: */nope.json: no such run file; "
+    missing.stderr.fnmatch_lines(["*--eval-baseline: */nope.json: no such run file; "
                                   "pass a run JSON or 'latest'"])
     invalid = pytester.runpytest("--eval-suite=s.jsonl", "--eval-baseline=notarun.json")
     invalid.stderr.fnmatch_lines(["*--eval-baseline=notarun.json: */notarun.json: not a pytest-agenteval run: *"])

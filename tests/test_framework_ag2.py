@@ -114,7 +114,7 @@ def test_an_agent_with_its_own_telemetry_is_not_traced_twice(pytester: pytest.Py
 def test_a_subclass_of_an_ag2_agent_is_recognised_and_a_look_alike_is_not() -> None:
     from ag2 import Agent
 
-    from pytest_agenteval.adapters.ag2 import AG2Adapter
+    from pytest_agenteval.agents.ag2 import AG2Adapter
 
     class MyAgent(Agent[Any]):
         pass

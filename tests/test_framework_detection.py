@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
-from pytest_agenteval.adapters.langchain import LangChainAdapter, instrument_langchain, last_message_content
-from pytest_agenteval.adapters.openai_agents import OpenAIAgentsAdapter, instrument_openai_agents
+from pytest_agenteval.agents.langchain import LangChainAdapter, instrument_langchain, last_message_content
+from pytest_agenteval.agents.openai_agents import OpenAIAgentsAdapter, instrument_openai_agents
 
 
 def made_in(module: str, name: str, **methods: Any) -> Any:

@@ -9,8 +9,8 @@ import pytest
 pytest.importorskip("langgraph", reason="needs the frameworks extra")
 pytest.importorskip("openinference.instrumentation.langchain", reason="needs the frameworks extra")
 
-from pytest_agenteval.adapters import FRAMEWORK_ADAPTERS
-from pytest_agenteval.adapters.langchain import LangChainAdapter
+from pytest_agenteval.agents.frameworks import FRAMEWORK_ADAPTERS
+from pytest_agenteval.agents.langchain import LangChainAdapter
 from pytest_agenteval.tracing.model import ErrorInfo, TokenUsage
 
 from .conftest import record, write_suite

@@ -13,8 +13,8 @@ pytest.importorskip("openinference.instrumentation.openai", reason="needs the fr
 
 from openinference.instrumentation.openai import OpenAIInstrumentor
 
-from pytest_agenteval.adapters import FRAMEWORK_ADAPTERS
-from pytest_agenteval.adapters.openai_agents import OpenAIAgentsAdapter
+from pytest_agenteval.agents.frameworks import FRAMEWORK_ADAPTERS
+from pytest_agenteval.agents.openai_agents import OpenAIAgentsAdapter
 from pytest_agenteval.tracing.model import ErrorInfo, TokenUsage
 
 from .conftest import record, write_suite

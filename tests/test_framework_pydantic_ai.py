@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from pytest_agenteval.agents import adapt_agent
+from pytest_agenteval.agents.calls import adapt_agent
 from pytest_agenteval.task import Task
 
 from .conftest import read_single_run, record, write_suite

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from pytest_agenteval.gates import gate_spec
-from pytest_agenteval.verdicts import Interval, allowed_misses, pass_at_k, pass_hat_k, wilson
+from pytest_agenteval.gates.spec import gate_spec
+from pytest_agenteval.results.verdicts import Interval, allowed_misses, pass_at_k, pass_hat_k, wilson
 
 from .ci_agents import make_project
 from .conftest import read_single_run

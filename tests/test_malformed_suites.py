@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agenteval.suite import load_suite
+from pytest_agenteval.collect.records import load_suite
 
 from .conftest import ECHO_CONFTEST, read_single_run, record, write_suite
 

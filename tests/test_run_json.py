@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agenteval.store import read_run, run_json_schema
+from pytest_agenteval.results.store import read_run, run_json_schema
 
 from .conftest import ECHO_CONFTEST, read_single_run, record, write_suite
 
@@ -56,7 +56,8 @@ def test_run_json_keeps_ag2_fields_and_adds_ours(pytester: pytest.Pytester) -> N
     assert (task["node_id"], task["repeat"], task["verdict"], task["line"]) == ("a.jsonl::a0", 1, "passed", 1)
     assert task["outputs"] == {"body": "a0", "content": "a0"}
     assert task["feedback"] == [{"key": "echoed", "score": True, "value": None, "comment": None, "detail": None,
-                                 "threshold": None, "passed": True, "error": None}]
+                                 "threshold": None, "passed": True, "error": None,
+                                 "traceback": None}]
     assert run["aggregates"]["pass_rate"] == {"echoed": 0.8}
     assert (run["config"]["max_tokens"], run["concurrency"], run["config"]["timeout"]) == (100, 4, None)
     assert run["provenance"]["python_version"]

@@ -155,9 +155,9 @@ def eval_agent():
 @pytest.fixture(scope="session", autouse=True)
 def _never_sample(request):
     # hand the plugin a provider whose sampler drops every span
-    from pytest_agenteval.item import runtime_for
+    from pytest_agenteval.keys import HOST_KEY
     from pytest_agenteval.tracing.capture import TaskTracer
-    runtime = runtime_for(request)
+    runtime = request.config.stash[HOST_KEY].runtime_for(request)
     runtime.tracer = TaskTracer(provider=TracerProvider(sampler=ALWAYS_OFF))
 ''')
     write_suite(pytester.path / "s.jsonl", [record("a")])

@@ -7,7 +7,7 @@ import math
 from collections.abc import Collection
 from typing import Any
 
-from ..tracing.model import Trace
+from pytest_agenteval.tracing.model import Trace
 
 COMMENT_WIDTH = 80
 

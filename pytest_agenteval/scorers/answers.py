@@ -8,8 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..scoring import Feedback, Scorer
-from ._checks import as_text, require_choice, require_name, require_number, shorten, show_number
+from pytest_agenteval.scorers._checks import (
+    as_text,
+    require_choice,
+    require_name,
+    require_number,
+    shorten,
+    show_number,
+)
+from pytest_agenteval.scoring.core import Feedback, Scorer
 
 AnswerMatch = Literal["casefold", "exact", "contains", "regex", "numeric", "any_of"]
 ANSWER_MATCHES: tuple[AnswerMatch, ...] = ("casefold", "exact", "contains", "regex", "numeric", "any_of")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..scoring import Feedback, Scorer
-from ..tracing.model import Trace
-from ._checks import crash_comment, require_count, require_number, show_number
+from pytest_agenteval.scorers._checks import crash_comment, require_count, require_number, show_number
+from pytest_agenteval.scoring.core import Feedback, Scorer
+from pytest_agenteval.tracing.model import Trace
 
 
 def token_budget(max_tokens: int) -> Scorer:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..scoring import Feedback, Scorer
+from pytest_agenteval.scoring.core import Feedback, Scorer
 
 Validate = Callable[[Any], str | None]
 

@@ -6,10 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from ..scoring import Feedback, ScoreContext, Scorer, as_scorer
-from ..task import Task
-from ..tracing.model import Trace
-from ._checks import require_number, show_number
+from pytest_agenteval.scorers._checks import require_number, show_number
+from pytest_agenteval.scoring.coerce import as_scorer
+from pytest_agenteval.scoring.core import Feedback, ScoreContext, Scorer
+from pytest_agenteval.task import Task
+from pytest_agenteval.tracing.model import Trace
 
 
 def threshold(

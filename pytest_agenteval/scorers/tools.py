@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from ..scoring import Feedback, Scorer
-from ..tracing.model import ToolCall, Trace
-from ._checks import clip, require_choice, require_count, require_name, shorten
+from pytest_agenteval.scorers._checks import clip, require_choice, require_count, require_name, shorten
+from pytest_agenteval.scoring.core import Feedback, Scorer
+from pytest_agenteval.tracing.model import ToolCall, Trace
 
 ArgsMode = Literal["exact", "subset", "superset", "ignore"]
 ARGS_MODES: tuple[ArgsMode, ...] = ("exact", "subset", "superset", "ignore")

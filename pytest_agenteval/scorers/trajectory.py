@@ -6,9 +6,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from ..scoring import Feedback, Scorer
-from ..tracing.model import Trace
-from ._checks import require_choice, shorten
+from pytest_agenteval.scorers._checks import require_choice, shorten
+from pytest_agenteval.scoring.core import Feedback, Scorer
+from pytest_agenteval.tracing.model import Trace
 
 TrajectoryMode = Literal["strict", "unordered", "subset", "superset"]
 TRAJECTORY_MODES: tuple[TrajectoryMode, ...] = ("strict", "unordered", "subset", "superset")

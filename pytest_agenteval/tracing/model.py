@@ -6,8 +6,11 @@ Imports nothing from pytest or OpenTelemetry.
 
 from __future__ import annotations
 
+import os
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 
@@ -21,6 +24,23 @@ class ErrorInfo:
     @classmethod
     def from_exception(cls, exc: BaseException) -> ErrorInfo:
         return cls(type=type(exc).__name__, message=str(exc))
+
+
+_PLUGIN_DIR = str(Path(__file__).resolve().parent.parent) + os.sep
+
+
+def user_traceback(exc: BaseException) -> str:
+    """The exception's traceback without the plugin's, asyncio's and the thread pool's frames."""
+    import asyncio
+    import concurrent.futures
+
+    # Frames of these packages are machinery around the user's code, not part of what went wrong.
+    machinery = (_PLUGIN_DIR, *(str(Path(str(m.__file__)).parent) + os.sep for m in (asyncio, concurrent.futures)))
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
+              if not frame.filename.startswith(machinery) and not frame.filename.endswith("threading.py")]
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames),
+             *traceback.format_exception_only(type(exc), exc)]
+    return "".join(lines)
 
 
 @dataclass(frozen=True, slots=True)

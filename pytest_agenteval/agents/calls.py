@@ -1,0 +1,114 @@
+"""Agent adapters: anything users hand us becomes `async call(task) -> return value`; outputs get AG2's shape.
+
+Imports nothing from pytest; framework types are recognised by duck typing, never imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import json
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from opentelemetry.trace import TracerProvider
+
+from pytest_agenteval.agents.base import AgentCall
+from pytest_agenteval.agents.frameworks import FRAMEWORK_ADAPTERS
+from pytest_agenteval.task import Task
+
+# Tried in order: AG2 `ask`, pydantic-ai `run`, LangChain/LangGraph `ainvoke` then `invoke`.
+AGENT_METHODS = ("ask", "run", "ainvoke", "invoke")
+
+
+class AgentTypeError(TypeError):
+    """The object given as the agent cannot be called."""
+
+
+def adapt_agent(agent: Any, executor: Executor | None = None, provider: TracerProvider | None = None) -> AgentCall:
+    """Wrap a framework agent, a callable, or an object with `ask`/`run`/`ainvoke`/`invoke` into one async call.
+
+    Framework adapters come first (they bind tracing to `provider`). Sync code runs on `executor`
+    (a thread) with the caller's context copied, so spans nest under the task.
+    """
+    if provider is not None:
+        for adapter in FRAMEWORK_ADAPTERS:
+            if adapter.matches(agent):
+                return adapter.bind(agent, provider, executor)
+    for name in AGENT_METHODS:
+        method = getattr(agent, name, None)
+        if callable(method) and not inspect.isclass(agent):
+            return _bind(method, executor, wants_task=False)
+    if callable(agent):
+        return _bind(agent, executor, wants_task=_wants_task(agent))
+    raise AgentTypeError(
+        f"cannot run {type(agent).__name__!r} as an agent: give a sync or async callable taking the input "
+        f"(or a parameter named 'task'), or an object with one of: {', '.join(AGENT_METHODS)}"
+    )
+
+
+def _bind(fn: Callable[..., Any], executor: Executor | None, *, wants_task: bool) -> AgentCall:
+    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
+
+    async def call(task: Task) -> Any:
+        argument = task if wants_task else task.input
+        if is_async:
+            return await fn(argument)
+        loop = asyncio.get_running_loop()
+        run_in_context = functools.partial(contextvars.copy_context().run, fn, argument)
+        returned = await loop.run_in_executor(executor, run_in_context)
+        return await returned if inspect.isawaitable(returned) else returned
+
+    return call
+
+
+def _wants_task(fn: Callable[..., Any]) -> bool:
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    if not parameters:
+        return False
+    first = parameters[0]
+    return first.name == "task" or first.annotation in (Task, "Task")
+
+
+def normalize_outputs(returned: Any) -> dict[str, Any]:
+    """AG2's outputs shape: `{"body": text, "content": parsed JSON or text, "raw": returned}`; `{}` for None."""
+    value = _unwrap(returned)
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"body": value, "content": _parse_json(value), "raw": returned}
+    content = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+    try:
+        body = json.dumps(content, ensure_ascii=False)
+    except (TypeError, ValueError):
+        body = str(content)
+    return {"body": body, "content": content, "raw": returned}
+
+
+def _unwrap(returned: Any) -> Any:
+    """Reach the answer inside framework results (AG2 reply, pydantic-ai run, LangChain message/state)."""
+    if isinstance(returned, (str, int, float, bool, list)) or returned is None:
+        return returned
+    if isinstance(returned, dict):
+        messages = returned.get("messages")
+        if isinstance(messages, list) and messages:
+            return _unwrap(messages[-1])
+        return returned
+    for attribute in ("body", "output", "content"):
+        inner = getattr(returned, attribute, None)
+        if inner is not None and not callable(inner):
+            return _unwrap(inner)
+    return returned
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text

@@ -1,0 +1,170 @@
+"""Collection: `EvalSuite` (a JSONL file) yields one `EvalItem` per record x repeat, and one
+`InvalidRecord` per bad line, so a bad record is its own error and never hides the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn
+
+import pytest
+
+from pytest_agenteval.agents.calls import AgentTypeError
+from pytest_agenteval.budgets import Budgets
+from pytest_agenteval.collect.records import LoadedRecord, RecordError, load_suite
+from pytest_agenteval.config import read_options
+from pytest_agenteval.keys import HOST_KEY, RESULT_KEY, SEQUENTIAL_WARNED_KEY
+from pytest_agenteval.report.junit import junit_properties
+from pytest_agenteval.report.terminal import render_task_failure
+from pytest_agenteval.results.models import TaskResult
+from pytest_agenteval.run.grade import error_task_result, to_task_result
+from pytest_agenteval.run.prefetch import shared_agent_definition, upcoming_tasks
+from pytest_agenteval.run.runtime import EvalRuntime
+from pytest_agenteval.scoring.coerce import collect_scorers
+from pytest_agenteval.task import Task
+from pytest_agenteval.tracing.capture import TracingUnavailableError
+from pytest_agenteval.tracing.conventions import SpanConvention
+from pytest_agenteval.tracing.model import ErrorInfo
+from pytest_agenteval.warning_types import BudgetExceededWarning, SequentialRunWarning, TraceWarning
+
+
+class EvalFailure(Exception):
+    """The task failed: the agent raised or a scorer failed. Rendered without a traceback."""
+
+    def __init__(self, result: TaskResult) -> None:
+        super().__init__(result.task_id)
+        self.result = result
+
+
+def run_eval_task(request: pytest.FixtureRequest, eval_agent: Any, eval_scorers: Any, eval_budgets: Any,
+                  eval_span_conventions: Sequence[SpanConvention]) -> None:
+    """Run one eval task. This is every EvalItem's test function; its parameters are the fixtures it uses."""
+    item = request.node
+    assert isinstance(item, EvalItem)  # pytest hands a test function its own item
+    runtime = request.config.stash[HOST_KEY].runtime_for(request)
+    item.run_eval(runtime, eval_agent, eval_scorers, eval_budgets, tuple(eval_span_conventions))
+
+
+class EvalSuite(pytest.File):
+    """A JSONL suite file."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        options = read_options(self.config)
+        loaded = load_suite(self.path, display_path=self.nodeid)
+        for error in loaded.errors:
+            yield InvalidRecord.from_parent(self, name=f"invalid-line-{error.line}", error=error)
+        # Every item runs `run_eval_task` under this file: resolve its fixtures once and share them, as pytest
+        # does for the items of one parametrized test (resolving them per item was most of collection time).
+        fixtureinfo = None
+        for tag in dict.fromkeys(tag for each in loaded.records for tag in each.record.tags):
+            self.config.addinivalue_line("markers", f"{tag}: eval task tag")
+        for loaded_record in loaded.records:
+            for item in self._items_for(loaded_record, options.repeats, fixtureinfo):
+                fixtureinfo = item._fixtureinfo
+                yield item
+
+    def _items_for(self, loaded: LoadedRecord, repeats: int, fixtureinfo: Any = None) -> Iterator[EvalItem]:
+        for repeat in range(1, repeats + 1):
+            yield EvalItem.from_parent(self, task=loaded.task(self.nodeid, repeat, repeats), fixtureinfo=fixtureinfo)
+
+
+class EvalItem(pytest.Function):
+    """One task at one repeat. A `pytest.Function` so fixtures work as for any test; no callspec (VS Code)."""
+
+    def __init__(self, *, task: Task, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.task = task
+        for tag in task.tags:
+            self.add_marker(tag)
+        self.extra_keyword_matches.update(task.tags)
+        parent_id = getattr(self.parent, "id", None)
+        if task.repeats > 1 and parent_id is not None:
+            # pytest >= 9.2 keeps a structured id; without it `--lf` cannot match `name[r1]` (pytest#15045).
+            self._id = parent_id.child(task.task_id).with_params(f"r{task.repeat}")
+
+    @classmethod
+    def from_parent(cls, parent: pytest.Collector, *, task: Task, **kwargs: Any) -> EvalItem:  # type: ignore[override]
+        name = task.task_id if task.repeats == 1 else f"{task.task_id}[r{task.repeat}]"
+        item: EvalItem = super().from_parent(parent, name=name, callobj=run_eval_task, task=task, **kwargs)
+        return item
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        return self.path, self.task.line - 1, self.name
+
+    def run_eval(self, runtime: EvalRuntime, agent: Any, scorers: Any, budgets: Any,
+                 conventions: tuple[SpanConvention, ...] = ()) -> None:
+        """Run, trace and grade the task; store the result, then warn on budgets, then fail if it failed."""
+        upcoming = upcoming_tasks(self, runtime.window)
+        if runtime.concurrency > 1 and shared_agent_definition(self) is None:
+            warn_once_about_sequential_runs(self)
+        # Wiring problems are for the user to fix, not properties of this task: no traceback.
+        try:
+            scorer_list, task_budgets = collect_scorers(scorers), Budgets.coerce(budgets)
+        except TypeError as exc:  # a non-scorer in eval_scorers, a scorer with bad parameters, unknown budgets
+            self.fail_wiring(exc, str(exc))
+        try:
+            evaluation, output = runtime.evaluate(self.nodeid, self.task, agent, scorer_list, task_budgets, upcoming,
+                                                  conventions)
+        except AgentTypeError as exc:
+            self.fail_wiring(exc, str(exc))
+        except TracingUnavailableError as exc:
+            self.fail_wiring(exc, f"cannot trace the agent: {exc}")
+        if output.text():
+            self.add_report_section("call", "agent output", output.text())
+        result = to_task_result(evaluation, node_id=self.nodeid, worker=worker_name())
+        self.stash[RESULT_KEY] = result
+        self.user_properties.extend(junit_properties(result))  # in the call phase, so the report has them
+        for note in evaluation.notes:
+            self.warn(TraceWarning(f"{self.task.run_task_id}: {note}"))
+        for violation in evaluation.violations:
+            self.warn(BudgetExceededWarning(f"{self.task.run_task_id}: {violation}"))
+        if result.verdict != "passed":
+            raise EvalFailure(result)
+
+    def fail_wiring(self, error: BaseException, message: str) -> NoReturn:
+        self.record_setup_error(error)
+        pytest.fail(message, pytrace=False)
+
+    def record_setup_error(self, error: BaseException) -> None:
+        """A fixture (the agent, the scorers) failed: the task still gets a result, as an error."""
+        if RESULT_KEY not in self.stash:
+            self.stash[RESULT_KEY] = error_task_result(
+                self.task, ErrorInfo.from_exception(error), node_id=self.nodeid, worker=worker_name()
+            )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        if isinstance(excinfo.value, EvalFailure):
+            return render_task_failure(excinfo.value.result)
+        if isinstance(excinfo.value, BudgetExceededWarning):  # turned into an error by -W error::...
+            return f"BudgetExceededWarning: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+class InvalidRecord(pytest.Item):
+    """A bad suite line, reported as its own error at setup; the suite's good records still run."""
+
+    def __init__(self, *, error: RecordError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def setup(self) -> None:
+        pytest.fail(str(self.error), pytrace=False)
+
+    def runtest(self) -> None:
+        """Never reached: setup always fails."""
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        return self.path, max(self.error.line - 1, 0), self.name
+
+
+def warn_once_about_sequential_runs(item: EvalItem) -> None:
+    if not item.config.stash.get(SEQUENTIAL_WARNED_KEY, False):
+        item.config.stash[SEQUENTIAL_WARNED_KEY] = True
+        item.warn(SequentialRunWarning(
+            "eval_agent is not a session-scoped, unparametrized fixture, so tasks run one at a time; "
+            "make it session-scoped (or use --eval-agent) to run up to --eval-concurrency tasks at once"))
+
+
+def worker_name() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")

@@ -1,0 +1,234 @@
+"""Command-line options and their ini twins in one table: flag, ini key, type, default and path base.
+
+Every option `--eval-x-y` has the ini key `eval_x_y` (its dest); the command line wins. Paths given on the
+command line resolve against the current directory, paths from the ini file against the ini file's directory.
+Standard library and pytest only: options are read at configure time, before anything heavy is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+from pytest_agenteval.budgets import Budgets
+from pytest_agenteval.gates.spec import GateSpec, fraction, gate_spec
+from pytest_agenteval.keys import OPTIONS_KEY, RUN_ID_KEY
+
+RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+WORKER_RUN_ID = "agenteval_run_id"  # the controller's run id, sent to xdist workers in `workerinput`
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """argparse type: a number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
+
+
+def import_path(text: str) -> str:
+    """argparse type: `package.module:attribute`."""
+    module, colon, attribute = text.partition(":")
+    if not (module and colon and attribute):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an import path of the form 'package.module:attribute'")
+    return text
+
+
+def run_id(text: str) -> str:
+    """argparse type: a run id usable as a file name."""
+    if not RUN_ID_PATTERN.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a usable run id: letters, digits, '.', '_' and '-' only (it names the JSON file)"
+        )
+    return text
+
+
+Kind = Literal["value", "list", "switch"]
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option: its flag, how to check a value, its default, and whether it names a path."""
+
+    flag: str
+    help: str
+    type: Callable[[str], Any] = str
+    metavar: str | None = None
+    default: Any = None
+    kind: Kind = "value"  # "list": repeatable, one ini line each; "switch": a flag, a bool in the ini
+    path: bool = False  # resolved against the current directory (command line) or the ini file's directory
+    ini: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.ini or self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def full_help(self) -> str:
+        shown_default = f" (default {self.default})" if self.default not in (None, False, ()) else ""
+        return f"{self.help}{shown_default}. ini: {self.dest}"
+
+
+OPTIONS = (
+    OptionSpec("--eval-suite", "suite file (JSONL) to run; repeatable, globs allowed; used when no test path is "
+               "given. ini: one glob per line, also collected by a bare `pytest` and by IDEs",
+               metavar="PATH", kind="list", path=True, ini="eval_suites"),
+    OptionSpec("--eval-store", "directory where the run JSON <run_id>.json is written (nothing written if unset)",
+               metavar="DIR", path=True),
+    OptionSpec("--eval-repeats", "run each task N times; node ids get [r1]..[rN]", positive_int, "N", default=1),
+    OptionSpec("--eval-run-id", "id of this run and name of its JSON file (default: UTC time + random suffix)",
+               run_id, "ID"),
+    OptionSpec("--eval-label", "free label stored with the run (e.g. a model or prompt name)", metavar="TEXT"),
+    OptionSpec("--eval-agent", "agent to evaluate, as module:attribute (used when no eval_agent fixture is defined)",
+               import_path, "MOD:ATTR"),
+    OptionSpec("--eval-scorers", "scorers, as module:attribute naming a scorer or a list of them "
+               "(used when no eval_scorers fixture is defined)", import_path, "MOD:ATTR"),
+    OptionSpec("--eval-max-tokens", "token budget per task; over it, a BudgetExceededWarning", positive_int, "N"),
+    OptionSpec("--eval-max-seconds", "time budget per task; over it, a BudgetExceededWarning",
+               positive_number, "SECONDS"),
+    OptionSpec("--eval-max-cost", "cost budget per task (as reported by spans, usually USD); "
+               "over it, a BudgetExceededWarning", positive_number, "AMOUNT"),
+    OptionSpec("--eval-concurrency", "agent calls run at once in each process, started ahead of their items "
+               "when the agent is shared", positive_int, "N", default=4),
+    OptionSpec("--eval-timeout", "seconds an agent call may take; then it is cancelled and its item fails",
+               positive_number, "SECONDS"),
+    OptionSpec("--eval-task-pass-rate", "fraction of a task's repeats that must pass; a miss it tolerates is "
+               "reported as xfailed", fraction, "P", default=1.0),
+    OptionSpec("--eval-fail-under", "gate: fail the session when the fraction of passing tasks is under RATE; "
+               "KEY=RATE gates the tasks of one tag or one scorer key. Repeatable; one per ini line",
+               gate_spec, "[KEY=]RATE", kind="list"),
+    OptionSpec("--eval-baseline", "run JSON to compare with, or 'latest' (the newest run in --eval-store "
+               "with the same --eval-label)", metavar="PATH|latest", path=True),
+    OptionSpec("--eval-fail-on-regression", "gate: fail the session when a task or scorer that passed in the "
+               "baseline fails now", kind="switch", default=False),
+    OptionSpec("--eval-markdown", "write a Markdown summary of the run to PATH", metavar="PATH", path=True),
+    OptionSpec("--eval-github-summary", "append the Markdown summary to $GITHUB_STEP_SUMMARY", kind="switch",
+               default=False),
+)
+SPECS = {spec.dest: spec for spec in OPTIONS}
+KEEP_AS_GIVEN = frozenset({"latest"})  # path options' words that name no file
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """The resolved configuration of this pytest process."""
+
+    store: Path | None
+    repeats: int
+    run_id: str
+    label: str | None
+    agent: str | None
+    scorers: str | None
+    budgets: Budgets
+    concurrency: int
+    timeout: float | None
+    task_pass_rate: float
+    fail_under: tuple[GateSpec, ...]
+    baseline: str | None
+    fail_on_regression: bool
+    markdown: Path | None
+    github_summary: bool
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every option of the table, with its ini twin."""
+    group = parser.getgroup("agenteval", "agent evaluation suites (pytest-agenteval)")
+    for spec in OPTIONS:
+        if spec.kind == "list":
+            group.addoption(spec.flag, action="append", dest=spec.dest, type=spec.type,
+                            default=None, metavar=spec.metavar, help=spec.full_help)
+            parser.addini(spec.dest, spec.help, type="linelist", default=[])
+        elif spec.kind == "switch":
+            group.addoption(spec.flag, action="store_true", dest=spec.dest, default=None, help=spec.full_help)
+            parser.addini(spec.dest, spec.help, type="bool", default=False)
+        else:
+            group.addoption(spec.flag, dest=spec.dest, type=spec.type, default=None, metavar=spec.metavar,
+                            help=spec.full_help)
+            parser.addini(spec.dest, spec.help, type="string", default="")
+
+
+def read_options(config: pytest.Config) -> EvalOptions:
+    """Resolve every option once per process (command line over ini) and cache it."""
+    if OPTIONS_KEY not in config.stash:
+        values = {spec.dest: option_value(config, spec) for spec in OPTIONS}
+        store, markdown = values["eval_store"], values["eval_markdown"]
+        config.stash[OPTIONS_KEY] = EvalOptions(
+            store=Path(store) if store else None,
+            repeats=values["eval_repeats"],
+            run_id=config.stash.get(RUN_ID_KEY, None) or values["eval_run_id"] or new_run_id(),
+            label=values["eval_label"],
+            agent=values["eval_agent"],
+            scorers=values["eval_scorers"],
+            budgets=Budgets(values["eval_max_tokens"], values["eval_max_seconds"], values["eval_max_cost"]),
+            concurrency=values["eval_concurrency"],
+            timeout=values["eval_timeout"],
+            task_pass_rate=values["eval_task_pass_rate"],
+            fail_under=tuple(values["eval_fail_under"]),
+            baseline=values["eval_baseline"],
+            fail_on_regression=values["eval_fail_on_regression"],
+            markdown=Path(markdown) if markdown else None,
+            github_summary=values["eval_github_summary"],
+        )
+    return config.stash[OPTIONS_KEY]
+
+
+def option_value(config: pytest.Config, spec: OptionSpec) -> Any:
+    """The value of one option: the command line's, else the ini file's, else the table's default."""
+    given = config.getoption(spec.dest)
+    if given is not None and given != []:
+        return _resolved(spec, given, config.invocation_params.dir)
+    ini = config.getini(spec.dest)
+    if spec.kind == "switch":
+        return bool(ini)
+    if spec.kind == "list":
+        return _resolved(spec, [_checked(spec, line) for line in ini], ini_dir(config)) if ini else ()
+    if not ini:
+        return spec.default
+    return _resolved(spec, _checked(spec, ini), ini_dir(config))
+
+
+def ini_dir(config: pytest.Config) -> Path:
+    """Where ini paths resolve: the ini file's directory, or the rootdir when there is no ini file."""
+    return config.inipath.parent if config.inipath is not None else config.rootpath
+
+
+def _resolved(spec: OptionSpec, value: Any, base: Path) -> Any:
+    if not spec.path:
+        return tuple(value) if spec.kind == "list" else value
+    if spec.kind == "list":
+        return tuple(str(base / each) for each in value)
+    return value if value in KEEP_AS_GIVEN else str(base / value)
+
+
+def _checked(spec: OptionSpec, text: str) -> Any:
+    try:
+        return spec.type(text)
+    except argparse.ArgumentTypeError as exc:
+        raise pytest.UsageError(f"ini option {spec.dest}: {exc}") from None
+
+
+def new_run_id() -> str:
+    """Sortable and unique: `20261127T070102Z-3fa9c1`."""
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"

@@ -1,0 +1,10 @@
+"""Results: the run file's models (`models`), building a run (`build`), per-task verdicts (`verdicts`),
+comparing runs (`compare`) and the store (`store`). Pure: imports neither pytest nor the collect/run stages.
+
+Public for tools that read stored runs: `RunResult`, `TaskResult`, `read_run`.
+"""
+
+from pytest_agenteval.results.models import RunResult, TaskResult
+from pytest_agenteval.results.store import read_run
+
+__all__ = ["RunResult", "TaskResult", "read_run"]

@@ -1,0 +1,274 @@
+"""The run JSON's models: a superset of AG2's schema 0.2 (`ag2.eval.load_run` reads it), gates and
+baseline comparison included. Data only: `store` reads and writes them, `report` renders them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pytest_agenteval.tracing.model import AgentStep, ErrorInfo, ModelCall, ToolCall
+
+SCHEMA_VERSION = "0.2"
+PLUGIN_SCHEMA = "agenteval/1.1"  # 1.1: crash tracebacks (`traceback` on tasks and feedback)
+
+Verdict = Literal["passed", "failed", "error"]
+GateKind = Literal["suite", "tag", "scorer", "regression"]
+ChangeStatus = Literal["regressed", "fixed", "unchanged", "drifted", "added", "removed"]
+StepRecord = Annotated[ModelCall | ToolCall | AgentStep, Field(discriminator="kind")]
+
+
+class Record(BaseModel):
+    """Base of every stored model: unknown keys are an error, not silently lost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FeedbackRecord(Record):
+    """AG2's feedback fields, plus the threshold, the pass/fail it decided, and a scorer crash."""
+
+    key: str
+    score: bool | int | float | None = None
+    value: str | None = None
+    comment: str | None = None
+    detail: dict[str, Any] | None = None
+    threshold: float | None = None
+    passed: bool | None = None
+    error: ErrorInfo | None = None
+    traceback: str | None = None  # where the scorer crashed, without plugin frames
+
+
+class TokenRecord(Record):
+    """Per-task tokens: AG2's four fields plus reasoning and total."""
+
+    input: int = 0
+    output: int = 0
+    cache_creation: int = 0
+    cache_read: int = 0
+    reasoning: int = 0
+    total: int = 0
+
+
+class TraceRef(Record):
+    trace_id: str
+    task_id: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class BudgetViolationRecord(Record):
+    budget: Literal["tokens", "seconds", "cost"]
+    limit: float
+    actual: float
+
+
+class TraceRecord(Record):
+    """The trace in a documented, stable form: ordered steps tagged by `kind`, and totals."""
+
+    steps: list[StepRecord] = Field(default_factory=list)
+    input: Any = None
+    output: Any = None
+    model_calls: int = 0
+    tool_calls: int = 0
+    cost: float | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class TaskResult(Record):
+    """One item: a task at one repeat. AG2's fields first, then ours."""
+
+    task_id: str
+    inputs: dict[str, Any]
+    reference_outputs: dict[str, Any] | None = None
+    tags: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    duration_ms: float = 0.0
+    events: list[Any] = Field(default_factory=list)  # AG2 stores framework events here; ours are in `trace`
+    exception: ErrorInfo | None = None
+    traceback: str | None = None  # where the agent crashed, without plugin frames
+    tokens: TokenRecord = Field(default_factory=TokenRecord)
+    feedback: list[FeedbackRecord] = Field(default_factory=list)
+    budget_violation: bool = False
+    trace_ref: TraceRef | None = None
+    base_task_id: str
+    repeat: int = 1
+    suite: str
+    line: int
+    node_id: str
+    verdict: Verdict
+    outcome: str | None = None  # pytest's outcome, which `-W error` on a budget warning can turn to failed
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    cost: float | None = None
+    budget_violations: list[BudgetViolationRecord] = Field(default_factory=list)
+    trace: TraceRecord = Field(default_factory=TraceRecord)
+    worker: str = "main"
+
+
+class GateRecord(Record):
+    """One gate as judged at the end of the run."""
+
+    kind: GateKind
+    spec: str  # as the user wrote it: "0.8", "adversarial=0.9", "--eval-fail-on-regression"
+    name: str | None = None  # the tag or scorer key
+    required: float | None = None
+    rate: float | None = None
+    passed_tasks: int = 0
+    total_tasks: int = 0
+    passed: bool
+    problem: str | None = None  # why it could not be measured, or what broke it
+
+
+class Pair(Record):
+    """A number in the baseline and now; None where a run has no such number."""
+
+    base: float | None = None
+    current: float | None = None
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.base is None or self.current is None else self.current - self.base
+
+
+class ScorerChange(Record):
+    """One scorer on one task: its pass rate over repeats, then and now."""
+
+    key: str
+    base: float | None = None
+    current: float | None = None
+    flipped: bool = False  # met the task pass rate in the baseline, misses it now
+
+
+class TaskChange(Record):
+    """One suite task compared with the baseline (repeats grouped)."""
+
+    suite: str
+    task_id: str
+    status: ChangeStatus
+    base_passes: int = 0
+    base_runs: int = 0
+    passes: int = 0
+    runs: int = 0
+    drift: list[str] = Field(default_factory=list)  # fields that changed: the task is not comparable
+    scorers: list[ScorerChange] = Field(default_factory=list)
+    tokens: Pair = Field(default_factory=Pair)  # mean total tokens per repeat
+    duration_ms: Pair = Field(default_factory=Pair)  # mean per repeat
+    cost: Pair = Field(default_factory=Pair)  # mean per repeat
+
+
+class RunDiff(Record):
+    """A run compared with a baseline run, task by task and scorer by scorer."""
+
+    run_id: str
+    base_run_id: str
+    base_label: str | None = None
+    base_path: str | None = None
+    task_pass_rate: float = 1.0  # both runs are judged by the current run's policy
+    tasks: list[TaskChange] = Field(default_factory=list)
+    suite_rate: Pair = Field(default_factory=Pair)  # fraction of tasks meeting the policy
+    scorer_rates: dict[str, Pair] = Field(default_factory=dict)  # per-item pass rate of each scorer
+    tokens: Pair = Field(default_factory=Pair)
+    duration_ms: Pair = Field(default_factory=Pair)
+    cost: Pair = Field(default_factory=Pair)
+
+    def with_status(self, status: ChangeStatus) -> list[TaskChange]:
+        return [task for task in self.tasks if task.status == status]
+
+    @property
+    def flips(self) -> int:
+        """Pass-to-fail flips on comparable tasks: tasks that regressed, or scorers that flipped."""
+        return sum(1 for task in self.tasks if task.status == "regressed" or any(s.flipped for s in task.scorers))
+
+
+class SuiteInfo(Record):
+    """AG2's `suite`: with several suites, `name` joins their names and `source` their paths."""
+
+    name: str
+    size: int
+    source: str
+
+
+class ScoreStats(Record):
+    mean: float
+    p50: float
+    p95: float
+    n: int
+
+
+class PassCount(Record):
+    passed: int
+    total: int
+
+
+class TokenTotals(Record):
+    input: int = 0
+    output: int = 0
+    total: int = 0
+    cache_creation: int = 0
+    cache_read: int = 0
+    reasoning: int = 0
+
+
+class Aggregates(Record):
+    """AG2's aggregates (a scorer crash counts as a fail here), plus counts, verdicts and cost."""
+
+    pass_rate: dict[str, float] = Field(default_factory=dict)
+    score_stats: dict[str, ScoreStats] = Field(default_factory=dict)
+    value_counts: dict[str, dict[str, int]] = Field(default_factory=dict)
+    tokens: TokenTotals = Field(default_factory=TokenTotals)
+    errors: int = 0
+    budget_violations: int = 0
+    pass_counts: dict[str, PassCount] = Field(default_factory=dict)
+    verdicts: dict[str, int] = Field(default_factory=dict)
+    budget_violations_by_budget: dict[str, int] = Field(default_factory=dict)
+    cost: float | None = None
+
+
+class RunConfig(Record):
+    """How the run was configured."""
+
+    repeats: int = 1
+    timeout: float | None = None  # --eval-timeout, seconds per agent call
+    max_tokens: int | None = None
+    max_seconds: float | None = None
+    max_cost: float | None = None
+    scorers: list[str] = Field(default_factory=list)
+    agent: str | None = None
+    pytest_args: list[str] = Field(default_factory=list)
+    workers: int = 0
+    task_pass_rate: float = 1.0  # fraction of a task's repeats that must pass
+    fail_under: list[str] = Field(default_factory=list)  # gate specs as given: "0.8", "adversarial=0.9"
+    baseline: str | None = None  # as given: a path or "latest"
+    fail_on_regression: bool = False
+
+
+class Provenance(Record):
+    plugin_version: str
+    python_version: str
+    pytest_version: str
+    platform: str
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+
+
+class RunResult(Record):
+    """The whole run: `<store>/<run_id>.json`."""
+
+    schema_version: str = SCHEMA_VERSION
+    format: str = PLUGIN_SCHEMA
+    run_id: str
+    label: str | None = None
+    created_at: str
+    duration_ms: float
+    suite: SuiteInfo
+    target: str | None = None
+    concurrency: int = 1
+    tasks: list[TaskResult]
+    aggregates: Aggregates
+    suites: list[str] = Field(default_factory=list)
+    invalid_records: list[str] = Field(default_factory=list)  # "file:line: problem", one per bad suite line
+    partial: bool = False
+    exit_status: int | None = None
+    config: RunConfig = Field(default_factory=RunConfig)
+    provenance: Provenance | None = None
+    gates: list[GateRecord] = Field(default_factory=list)  # judged at the end of the run
+    baseline: RunDiff | None = None  # the comparison with --eval-baseline

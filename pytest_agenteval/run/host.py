@@ -1,0 +1,56 @@
+"""`RuntimeHost`: the one owner of this process's runtime. It creates it at the first eval item, cancels its
+pending calls (on `-x`, Ctrl+C, or items xdist never ran) while the event loop still runs, and closes it.
+
+Registered in `pytest_configure` in every process; the runtime itself is imported only when first needed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_agenteval.warning_types import TraceWarning
+
+if TYPE_CHECKING:
+    from pytest_agenteval.config import EvalOptions
+    from pytest_agenteval.run.runtime import EvalRuntime
+
+EVENT_LOOP_FIXTURE = "agenteval_event_loop"
+
+
+class RuntimeHost:
+    """Creates, cancels and closes the runtime; nothing else touches its life cycle."""
+
+    def __init__(self, options: EvalOptions) -> None:
+        self.options = options
+        self.runtime: EvalRuntime | None = None
+
+    def runtime_for(self, request: pytest.FixtureRequest) -> EvalRuntime:
+        """This process's runtime, started at the first eval item that runs."""
+        if self.runtime is None:
+            from pytest_agenteval.run.runtime import EvalRuntime
+
+            # pytest-asyncio's session loop, so agents made by its session-scoped async fixtures work.
+            has_asyncio = request.config.pluginmanager.hasplugin("asyncio")
+            loop = request.getfixturevalue(EVENT_LOOP_FIXTURE) if has_asyncio else None
+            self.runtime = EvalRuntime(self.options.run_id, concurrency=self.options.concurrency,
+                                       timeout=self.options.timeout, loop=loop)
+        return self.runtime
+
+    async def cancel_pending(self) -> None:
+        """Cancel calls started for items that never ran; called from the event loop fixture's teardown."""
+        if self.runtime is not None:
+            await self.runtime.cancel_pending()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        runtime, self.runtime = self.runtime, None
+        if runtime is None:
+            return
+        runtime.close()
+        if runtime.tracer.orphan_spans:
+            warnings.warn(TraceWarning(
+                f"{runtime.tracer.orphan_spans} span(s) started after their task had finished and are in no "
+                "trace: an agent left work running in the background"), stacklevel=1)

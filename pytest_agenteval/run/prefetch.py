@@ -1,0 +1,69 @@
+"""Which upcoming items may have their agent calls started early.
+
+Only items that will run next in this process, get the very same agent object (a session-scoped,
+unparametrized `eval_agent`), and are not marked skip. Reads pytest's run order, or the xdist worker's queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pytest_agenteval.keys import CANDIDATE_KEY, ORDER_KEY
+from pytest_agenteval.run.runtime import PendingTask
+from pytest_agenteval.run.worker_queue import worker_queue
+
+AGENT_FIXTURE = "eval_agent"
+
+
+def shared_agent_definition(item: pytest.Function) -> Any | None:
+    """The FixtureDef that gives this item its agent, when every item using it gets the same object."""
+    # `_fixtureinfo` is private but stable; pytest-asyncio reads it the same way.
+    definitions = item._fixtureinfo.name2fixturedefs.get(AGENT_FIXTURE, ())
+    if not definitions:
+        return None
+    definition = definitions[-1]
+    return definition if definition.scope == "session" and not definition.params else None
+
+
+def upcoming_tasks(item: pytest.Function, limit: int) -> list[PendingTask]:
+    """The next eval items this process will run that share `item`'s agent, at most `limit`."""
+    definition = shared_agent_definition(item)
+    if definition is None or limit <= 0:
+        return []
+    found: list[PendingTask] = []
+    for following in _following_items(item):
+        if len(found) >= limit:
+            break
+        task = getattr(following, "task", None)
+        if task is not None and isinstance(following, pytest.Function) and _candidate(following) is definition:
+            found.append(PendingTask(following.nodeid, task))
+    return found
+
+
+def _candidate(item: pytest.Function) -> Any | None:
+    """The shared agent definition of an item that may be started early (not skipped); computed once per
+    item, since each item looks at the window after it."""
+    if CANDIDATE_KEY not in item.stash:
+        item.stash[CANDIDATE_KEY] = None if _skipped(item) else shared_agent_definition(item)
+    return item.stash[CANDIDATE_KEY]
+
+
+def _skipped(item: pytest.Item) -> bool:
+    return any(item.iter_markers("skip")) or any(item.iter_markers("skipif"))
+
+
+def _following_items(item: pytest.Item) -> Iterator[pytest.Item]:
+    items = item.session.items
+    if hasattr(item.config, "workerinput"):  # an xdist worker only knows the indices it was handed so far
+        peek = worker_queue(item)
+        yield from (items[index] for index in peek()) if peek is not None else ()
+        return
+    order = item.config.stash.get(ORDER_KEY, None)
+    if order is None:
+        order = item.config.stash[ORDER_KEY] = {each.nodeid: index for index, each in enumerate(items)}
+    position = order.get(item.nodeid)
+    if position is not None:
+        yield from (items[index] for index in range(position + 1, len(items)))
