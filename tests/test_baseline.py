@@ -123,6 +123,6 @@ def test_a_bad_baseline_is_a_usage_error_naming_the_file(pytester: pytest.Pytest
     missing.stderr.fnmatch_lines(["*--eval-baseline: */nope.json: no such run file; "
                                   "pass a run JSON or 'latest'"])
     invalid = pytester.runpytest("--eval-suite=s.jsonl", "--eval-baseline=notarun.json")
-    invalid.stderr.fnmatch_lines(["*--eval-baseline=notarun.json: */notarun.json: not a pytest-agenteval run: *"])
+    invalid.stderr.fnmatch_lines(["*--eval-baseline: */notarun.json: not a pytest-agenteval run: *"])
     no_store = pytester.runpytest("--eval-suite=s.jsonl", "--eval-baseline=latest")
-    no_store.stderr.fnmatch_lines(["*--eval-baseline=latest: --eval-baseline=latest needs --eval-store=DIR*"])
+    no_store.stderr.fnmatch_lines(["*--eval-baseline: --eval-baseline=latest needs --eval-store=DIR*"])
