@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pytest_agenteval.tracing.model import Trace
+if TYPE_CHECKING:
+    from pytest_agenteval.tracing.model import Trace
 
 
 @dataclass(frozen=True, slots=True)

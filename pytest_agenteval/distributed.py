@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_agenteval.config import WORKER_RUN_ID
+from pytest_agenteval.keys import REPORT_ATTR
 
 if TYPE_CHECKING:
     from pytest_agenteval.results.models import TaskResult
-
-REPORT_ATTR = "agenteval_result"  # the JSON-safe result every eval item's report carries
-
 
 class XdistHooks:
     """Registered on the controller only when xdist is present."""

@@ -1,4 +1,5 @@
-"""Every stash key of the plugin, in one place: what each process keeps on its `pytest.Config` or items.
+"""Every stash key of the plugin, in one place: what each process keeps on its `pytest.Config` or items,
+and the attributes its reports carry.
 
 The keyed types are imported for type checking only, so importing this module imports none of them.
 """
@@ -34,3 +35,7 @@ PUBLISHER_KEY: pytest.StashKey[RunPublisher] = pytest.StashKey()
 # On an item.
 RESULT_KEY: pytest.StashKey[TaskResult] = pytest.StashKey()  # the item's result, until its report carries it
 CANDIDATE_KEY: pytest.StashKey[Any] = pytest.StashKey()  # the agent definition an item may be prefetched with
+
+# On a report: JSON-safe data that survives xdist's serialization to the controller.
+REPORT_ATTR = "agenteval_result"  # an eval item's result
+RECORD_ERROR_ATTR = "agenteval_record_error"  # an invalid suite line's message

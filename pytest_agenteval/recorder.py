@@ -8,13 +8,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_agenteval.distributed import REPORT_ATTR
+from pytest_agenteval.keys import RECORD_ERROR_ATTR, REPORT_ATTR
 
 if TYPE_CHECKING:
     from pytest_agenteval.results.models import TaskResult
-
-RECORD_ERROR_ATTR = "agenteval_record_error"  # the message an invalid suite line's report carries
-
 
 class RunRecorder:
     """The results and rejected records of this run, in the order their reports arrived."""

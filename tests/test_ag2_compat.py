@@ -93,8 +93,8 @@ def test_load_run_reads_our_run_and_diffs_strictly_against_run_agent(both_runs: 
 
 
 def test_from_ag2_wraps_an_ag2_scorer_with_its_key() -> None:
-    from pytest_agenteval.scoring.ag2 import from_ag2, to_feedback
     from pytest_agenteval.scoring import ScoreContext, as_scorer
+    from pytest_agenteval.scoring.ag2 import from_ag2, to_feedback
     from pytest_agenteval.task import Task
 
     from .ag2_weather import answer_shape

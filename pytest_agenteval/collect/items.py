@@ -135,7 +135,7 @@ class EvalItem(pytest.Function):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, EvalFailure):
-            return render_task_failure(excinfo.value.result)
+            return render_task_failure(excinfo.value.result, tracebacks=self.config.get_verbosity() >= 2)
         if isinstance(excinfo.value, BudgetExceededWarning):  # turned into an error by -W error::...
             return f"BudgetExceededWarning: {excinfo.value}"
         return super().repr_failure(excinfo)

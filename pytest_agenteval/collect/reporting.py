@@ -11,10 +11,8 @@ import pytest
 
 from pytest_agenteval.collect.items import EvalFailure, EvalItem, EvalSuite, InvalidRecord
 from pytest_agenteval.config import read_options
-from pytest_agenteval.distributed import REPORT_ATTR
 from pytest_agenteval.gates.tolerance import MissLedger
-from pytest_agenteval.keys import RESULT_KEY
-from pytest_agenteval.recorder import RECORD_ERROR_ATTR
+from pytest_agenteval.keys import RECORD_ERROR_ATTR, REPORT_ATTR, RESULT_KEY
 
 REPORTER_NAME = "agenteval-items"
 

@@ -35,8 +35,9 @@ def describe_feedback(fb: FeedbackRecord) -> str:
     return f"{verdict} - {fb.comment}" if fb.comment else verdict
 
 
-def render_task_failure(result: TaskResult) -> str:
-    """What a failed item shows: task, input, output, the crash and each failing scorer."""
+def render_task_failure(result: TaskResult, *, tracebacks: bool = False) -> str:
+    """What a failed item shows: task, input, output, the crash and each failing scorer; with `tracebacks`
+    (pytest's -vv), where the agent and each crashed scorer raised."""
     lines = [
         f"task {result.task_id} ({result.suite}:{result.line}) {result.verdict}",
         f"  input:  {shorten(result.inputs.get('input'))}",
@@ -48,6 +49,12 @@ def render_task_failure(result: TaskResult) -> str:
     if failing:
         lines.append("  failing scorers:")
         lines.extend(f"    {shorten(describe_feedback(fb), 500)}" for fb in failing)
+    if tracebacks:
+        crashes = [("agent", result.traceback)] + [(f"scorer {fb.key}", fb.traceback) for fb in failing]
+        for who, shown in crashes:
+            if shown:
+                lines.append(f"  {who} traceback:")
+                lines.extend(f"    {line}" for line in shown.rstrip().splitlines())
     return "\n".join(lines)
 
 
