@@ -56,9 +56,18 @@ def import_path(text: str) -> str:
     return text
 
 
+def regex(text: str) -> str:
+    """argparse type: a regular expression that compiles."""
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a regular expression: {exc}") from None
+    return text
+
+
 def run_id(text: str) -> str:
-    """argparse type: a run id usable as a file name."""
-    if not RUN_ID_PATTERN.match(text):
+    """argparse type: a run id usable as a file name (no control characters, no trailing newline)."""
+    if not RUN_ID_PATTERN.fullmatch(text):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a usable run id: letters, digits, '.', '_' and '-' only (it names the JSON file)"
         )
@@ -114,6 +123,8 @@ OPTIONS = (
                "when the agent is shared", positive_int, "N", default=4),
     OptionSpec("--eval-timeout", "seconds an agent call may take; then it is cancelled and its item fails",
                positive_number, "SECONDS"),
+    OptionSpec("--eval-scorer-timeout", "seconds the scorers of one task may take together; then they are "
+               "abandoned and the item fails (default: --eval-timeout, else none)", positive_number, "SECONDS"),
     OptionSpec("--eval-task-pass-rate", "fraction of a task's repeats that must pass; a miss it tolerates is "
                "reported as xfailed", fraction, "P", default=1.0),
     OptionSpec("--eval-fail-under", "gate: fail the session when the fraction of passing tasks is under RATE; "
@@ -124,6 +135,13 @@ OPTIONS = (
     OptionSpec("--eval-fail-on-regression", "gate: fail the session when a task or scorer that passed in the "
                "baseline fails now", kind="switch", default=False),
     OptionSpec("--eval-markdown", "write a Markdown summary of the run to PATH", metavar="PATH", path=True),
+    OptionSpec("--eval-resume", "run only the task x repeat items missing from the stored run RUN_ID (or the "
+               "latest run in --eval-store) and store one complete run", metavar="RUN_ID|latest"),
+    OptionSpec("--eval-resume-errors", "with --eval-resume, also rerun the items that ended in an error",
+               kind="switch", default=False),
+    OptionSpec("--eval-redact", "regular expression whose matches are masked in everything the plugin writes or "
+               "prints (secret-looking environment variables are masked anyway); repeatable, one per ini line",
+               regex, "REGEX", kind="list"),
     OptionSpec("--eval-github-summary", "append the Markdown summary to $GITHUB_STEP_SUMMARY", kind="switch",
                default=False),
 )
@@ -144,12 +162,16 @@ class EvalOptions:
     budgets: Budgets
     concurrency: int
     timeout: float | None
+    scorer_timeout: float | None
     task_pass_rate: float
     fail_under: tuple[GateSpec, ...]
     baseline: str | None
     fail_on_regression: bool
     markdown: Path | None
     github_summary: bool
+    resume: str | None
+    resume_errors: bool
+    redact: tuple[str, ...]
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -184,12 +206,16 @@ def read_options(config: pytest.Config) -> EvalOptions:
             budgets=Budgets(values["eval_max_tokens"], values["eval_max_seconds"], values["eval_max_cost"]),
             concurrency=values["eval_concurrency"],
             timeout=values["eval_timeout"],
+            scorer_timeout=values["eval_scorer_timeout"] or values["eval_timeout"],
             task_pass_rate=values["eval_task_pass_rate"],
             fail_under=tuple(values["eval_fail_under"]),
             baseline=values["eval_baseline"],
             fail_on_regression=values["eval_fail_on_regression"],
             markdown=Path(markdown) if markdown else None,
             github_summary=values["eval_github_summary"],
+            resume=values["eval_resume"],
+            resume_errors=values["eval_resume_errors"],
+            redact=tuple(values["eval_redact"]),
         )
     return config.stash[OPTIONS_KEY]
 
