@@ -1,19 +1,28 @@
-"""xdist on the controller: the run id goes out to every worker, and an item whose worker died comes back
-as that task's error (rebuilt from its suite record), so the run keeps it in every denominator.
+"""xdist on the controller: the run id goes out to every worker, and an item whose worker died comes back as
+that task's error (rebuilt from its suite record), so the run keeps it in every denominator.
+
+With agent calls started ahead of their items, the item xdist blames may not be the one that crashed: each
+worker logs its calls in flight; when others were in flight, the blamed item is run again, and every item
+that was in flight runs alone on the replacement workers, so the crash is pinned on the task that caused it.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_agenteval.config import WORKER_RUN_ID
-from pytest_agenteval.keys import REPORT_ATTR
+from pytest_agenteval.keys import INFLIGHT_DIR, REPORT_ATTR, SUSPECTS
 
 if TYPE_CHECKING:
     from pytest_agenteval.results.models import TaskResult
+
+RERUN_ATTR = "agenteval_rerun"  # on a crash report whose item runs again
+
 
 class XdistHooks:
     """Registered on the controller only when xdist is present."""
@@ -23,17 +32,43 @@ class XdistHooks:
         self.root = root
         self.repeats = repeats
         self.suite_suffix = suite_suffix
+        self.inflight_dir = Path(tempfile.mkdtemp(prefix="agenteval-inflight-"))
+        self.suspects: set[str] = set()
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[WORKER_RUN_ID] = self.run_id
+        node.workerinput[INFLIGHT_DIR] = str(self.inflight_dir)
+        node.workerinput[SUSPECTS] = sorted(self.suspects)
 
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched: Any) -> None:
         if not crashitem.partition("::")[0].endswith(self.suite_suffix):
             return
-        gateway = getattr(getattr(report, "node", None), "gateway", None)
-        result = crashed_task_result(crashitem, str(report.longrepr), self.root, self.repeats,
-                                     worker=str(getattr(gateway, "id", "unknown")))
+        from pytest_agenteval.run.inflight import read_inflight
+
+        worker = str(getattr(getattr(getattr(report, "node", None), "gateway", None), "id", "unknown"))
+        in_flight = read_inflight(self.inflight_dir / worker) or frozenset()
+        others = sorted(in_flight - {crashitem})
+        if others and crashitem not in self.suspects and callable(getattr(sched, "mark_test_pending", None)):
+            # Not known which call crashed the worker: every one of them runs again, alone.
+            self.suspects.update(in_flight | {crashitem})
+            sched.mark_test_pending(crashitem)
+            report.outcome = "rerun"  # type: ignore[assignment]
+            setattr(report, RERUN_ATTR, True)
+            return
+        message = str(report.longrepr)
+        if others:
+            message += (f"; the agent calls of {', '.join(others)} were running in the same worker too, "
+                        "so one of them may have crashed it")
+        result = crashed_task_result(crashitem, message, self.root, self.repeats, worker=worker)
         setattr(report, REPORT_ATTR, result.model_dump(mode="json"))
+
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
+        if getattr(report, RERUN_ATTR, False):
+            return "rerun", "R", "RERUN (its worker died while other agent calls ran; it runs again alone)"
+        return None
+
+    def pytest_unconfigure(self) -> None:
+        shutil.rmtree(self.inflight_dir, ignore_errors=True)
 
 
 def crashed_task_result(node_id: str, message: str, root: Path, repeats: int, worker: str) -> TaskResult:

@@ -39,3 +39,7 @@ CANDIDATE_KEY: pytest.StashKey[Any] = pytest.StashKey()  # the agent definition 
 # On a report: JSON-safe data that survives xdist's serialization to the controller.
 REPORT_ATTR = "agenteval_result"  # an eval item's result
 RECORD_ERROR_ATTR = "agenteval_record_error"  # an invalid suite line's message
+
+# In xdist's `workerinput`: what the controller tells each worker.
+INFLIGHT_DIR = "agenteval_inflight_dir"  # where workers log their agent calls in flight
+SUSPECTS = "agenteval_suspects"  # items that run alone: a worker died while they may have been running

@@ -19,6 +19,7 @@ from opentelemetry.trace import TracerProvider
 from pytest_agenteval.agents.base import AgentCall
 from pytest_agenteval.agents.frameworks import FRAMEWORK_ADAPTERS
 from pytest_agenteval.task import Task
+from pytest_agenteval.tracing.model import RaisedInThread
 
 # Tried in order: AG2 `ask`, pydantic-ai `run`, LangChain/LangGraph `ainvoke` then `invoke`.
 AGENT_METHODS = ("ask", "run", "ainvoke", "invoke")
@@ -59,7 +60,10 @@ def _bind(fn: Callable[..., Any], executor: Executor | None, *, wants_task: bool
             return await fn(argument)
         loop = asyncio.get_running_loop()
         run_in_context = functools.partial(contextvars.copy_context().run, fn, argument)
-        returned = await loop.run_in_executor(executor, run_in_context)
+        try:
+            returned = await loop.run_in_executor(executor, run_in_context)
+        except RaisedInThread as carried:
+            raise carried.original from None  # raised here, in the coroutine, it is caught like any error
         return await returned if inspect.isawaitable(returned) else returned
 
     return call

@@ -7,10 +7,13 @@ Registered in `pytest_configure` in every process; the runtime itself is importe
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_agenteval.keys import INFLIGHT_DIR, SUSPECTS
 from pytest_agenteval.warning_types import TraceWarning
 
 if TYPE_CHECKING:
@@ -23,9 +26,15 @@ EVENT_LOOP_FIXTURE = "agenteval_event_loop"
 class RuntimeHost:
     """Creates, cancels and closes the runtime; nothing else touches its life cycle."""
 
-    def __init__(self, options: EvalOptions) -> None:
+    def __init__(self, options: EvalOptions, workerinput: Mapping[str, Any] | None = None) -> None:
         self.options = options
         self.runtime: EvalRuntime | None = None
+        workerinput = workerinput or {}
+        # From the controller, on xdist workers: where to log calls in flight, and the items that must run
+        # alone because a worker died while they may have been running.
+        self.inflight_dir: str | None = workerinput.get(INFLIGHT_DIR)
+        self.worker_id: str = str(workerinput.get("workerid", "main"))
+        self.suspects: frozenset[str] = frozenset(workerinput.get(SUSPECTS, ()))
 
     def runtime_for(self, request: pytest.FixtureRequest) -> EvalRuntime:
         """This process's runtime, started at the first eval item that runs."""
@@ -35,8 +44,14 @@ class RuntimeHost:
             # pytest-asyncio's session loop, so agents made by its session-scoped async fixtures work.
             has_asyncio = request.config.pluginmanager.hasplugin("asyncio")
             loop = request.getfixturevalue(EVENT_LOOP_FIXTURE) if has_asyncio else None
+            log = None
+            if self.inflight_dir is not None:
+                from pytest_agenteval.run.inflight import InflightLog
+
+                log = InflightLog(Path(self.inflight_dir) / self.worker_id)
             self.runtime = EvalRuntime(self.options.run_id, concurrency=self.options.concurrency,
-                                       timeout=self.options.timeout, loop=loop)
+                                       timeout=self.options.timeout, scorer_timeout=self.options.scorer_timeout,
+                                       loop=loop, inflight_log=log)
         return self.runtime
 
     async def cancel_pending(self) -> None:
@@ -50,6 +65,11 @@ class RuntimeHost:
         if runtime is None:
             return
         runtime.close()
+        for thread in runtime.threads_left_running():
+            warnings.warn(TraceWarning(
+                f"thread {thread.name!r} was started during the run and is still running: Python waits for "
+                "non-daemon threads at exit, so this session may not end until it does; make the agent stop it "
+                "or start it with daemon=True"), stacklevel=1)
         if runtime.tracer.orphan_spans:
             warnings.warn(TraceWarning(
                 f"{runtime.tracer.orphan_spans} span(s) started after their task had finished and are in no "

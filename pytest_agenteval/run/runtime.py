@@ -7,8 +7,8 @@ only while an item waits (on its own loop or pytest-asyncio's). Imports nothing 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -16,13 +16,17 @@ from pytest_agenteval.agents.base import AgentCall
 from pytest_agenteval.agents.calls import adapt_agent
 from pytest_agenteval.budgets import Budgets
 from pytest_agenteval.run.grade import Evaluation, grade, task_attributes
+from pytest_agenteval.run.inflight import InflightLog
+from pytest_agenteval.run.interrupts import InterruptWatch
 from pytest_agenteval.run.isolation import TaskOutput, current_output, route_output
-from pytest_agenteval.scoring.core import Scorer
+from pytest_agenteval.run.threads import DaemonExecutor
+from pytest_agenteval.scoring.core import Scorer, ScoringLimits
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.capture import CapturedRun, TaskTracer
 from pytest_agenteval.tracing.conventions import SpanConvention
 
 T = TypeVar("T")
+SCORER_THREADS = 8  # sync scorers run on threads only when --eval-scorer-timeout bounds them
 
 
 class TaskTimeoutError(TimeoutError):
@@ -48,14 +52,23 @@ class PendingTask:
 class EvalRuntime:
     """Runs agent calls concurrently; one per pytest process, made at the first eval item."""
 
-    def __init__(self, run_id: str, *, concurrency: int = 4, timeout: float | None = None,
-                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(self, run_id: str, *, concurrency: int, timeout: float | None = None,
+                 scorer_timeout: float | None = None, loop: asyncio.AbstractEventLoop | None = None,
+                 inflight_log: InflightLog | None = None) -> None:
         self.run_id = run_id
         self.concurrency = concurrency
         self.timeout = timeout
         self.window = 2 * concurrency  # how far ahead calls are started; at most this much is wasted on -x
         self.tracer = TaskTracer()
-        self.executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="agenteval-agent")
+        self.interrupts = InterruptWatch()
+        self.interrupts.install()
+        self.executor = DaemonExecutor(max_workers=concurrency, thread_name_prefix="agenteval-agent")
+        self.scoring = ScoringLimits(
+            timeout=scorer_timeout, propagates=self.interrupts.stops_the_session,
+            executor=DaemonExecutor(max_workers=SCORER_THREADS, thread_name_prefix="agenteval-scorer"))
+        self.threads_before = frozenset(threading.enumerate())
+        self.inflight_log = inflight_log  # on xdist workers: which agent calls run, for the controller
+        self.running: set[str] = set()
         self.owns_loop = loop is None
         self.loop = loop or asyncio.new_event_loop()
         self.pending: dict[str, asyncio.Task[AgentRun]] = {}
@@ -63,18 +76,20 @@ class EvalRuntime:
         self._adapted: tuple[Any, AgentCall] | None = None
 
     def evaluate(self, key: str, task: Task, agent: Any, scorers: Sequence[Scorer], budgets: Budgets,
-                 upcoming: Sequence[PendingTask] = (), conventions: Sequence[SpanConvention] = ()
-                 ) -> tuple[Evaluation, TaskOutput]:
+                 upcoming: Sequence[PendingTask] = (), conventions: Sequence[SpanConvention] = (),
+                 *, alone: bool = False) -> tuple[Evaluation, TaskOutput]:
         """Run (or collect the prefetched run of) one task, prefetch `upcoming`, then grade it (user span
-        conventions tried before the built-in ones)."""
+        conventions tried before the built-in ones). `alone`: no other agent call runs meanwhile."""
         call = self._call_for(agent)
-        own = self.pending.pop(key, None) or self._start(task, call)
+        if alone and key not in self.pending and self.pending:
+            self.wait(asyncio.wait(list(self.pending.values())))  # let earlier prefetches finish first
+        own = self.pending.pop(key, None) or self._start(key, task, call)
         for each in upcoming[: self.window]:
             if each.key not in self.pending:
-                self.pending[each.key] = self._start(each.task, call)
+                self.pending[each.key] = self._start(each.key, task=each.task, call=call)
         with route_output():
             run = self.wait(own)
-            evaluation = self.wait(grade(task, run.captured, scorers, budgets, conventions))
+            evaluation = self.wait(grade(task, run.captured, scorers, budgets, conventions, self.scoring))
         return evaluation, run.output
 
     def _call_for(self, agent: Any) -> AgentCall:
@@ -84,19 +99,40 @@ class EvalRuntime:
         return self._adapted[1]
 
     def wait(self, awaitable: asyncio.Task[T] | Coroutine[Any, Any, T]) -> T:
-        """Drive the loop until `awaitable` is done; other started calls progress meanwhile."""
-        return self.loop.run_until_complete(awaitable)
+        """Drive the loop until `awaitable` is done; other started calls progress meanwhile. Interrupted (Ctrl+C),
+        the awaited work is cancelled, so a later run of the same loop (pytest-asyncio's teardown) cannot resume it."""
+        future = asyncio.ensure_future(awaitable, loop=self.loop)
+        try:
+            return self.loop.run_until_complete(future)
+        except BaseException:
+            if not future.done():
+                future.cancel()
+            raise
 
-    def _start(self, task: Task, call: AgentCall) -> asyncio.Task[AgentRun]:
-        return self.loop.create_task(self._run_agent(task, call), name=f"agenteval:{task.run_task_id}")
+    def _start(self, key: str, task: Task, call: AgentCall) -> asyncio.Task[AgentRun]:
+        return self.loop.create_task(self._run_agent(key, task, call), name=f"agenteval:{task.run_task_id}")
 
-    async def _run_agent(self, task: Task, call: AgentCall) -> AgentRun:
+    async def _run_agent(self, key: str, task: Task, call: AgentCall) -> AgentRun:
         output = TaskOutput()
         current_output.set(output)  # this asyncio task's own context: its prints and logs are its own
         async with self._limit():
-            captured = await self.tracer.run(lambda: self._call(task, call),
-                                             attributes=task_attributes(task, self.run_id))
+            self._in_flight(key, running=True)
+            try:
+                captured = await self.tracer.run(lambda: self._call(task, call),
+                                                 attributes=task_attributes(task, self.run_id),
+                                                 propagates=self.interrupts.stops_the_session)
+            finally:
+                self._in_flight(key, running=False)
         return AgentRun(captured, output)
+
+    def _in_flight(self, key: str, *, running: bool) -> None:
+        if self.inflight_log is None:
+            return
+        if running:
+            self.running.add(key)
+        else:
+            self.running.discard(key)
+        self.inflight_log.write(self.running)
 
     async def _call(self, task: Task, call: AgentCall) -> Any:
         if self.timeout is None:
@@ -116,15 +152,30 @@ class EvalRuntime:
     async def cancel_pending(self) -> None:
         """Cancel calls that were started but whose items never ran (-x, Ctrl+C, deselected by xdist)."""
         pending, self.pending = list(self.pending.values()), {}
-        for each in pending:
-            each.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        self.interrupts.cancelling = True
+        try:
+            for each in pending:
+                each.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        finally:
+            self.interrupts.cancelling = False
 
     def close(self) -> None:
-        """Cancel what is left, stop threads, detach tracing."""
-        if self.pending and not self.loop.is_closed():
-            self.loop.run_until_complete(self.cancel_pending())
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        if self.owns_loop and not self.loop.is_closed():
-            self.loop.close()
-        self.tracer.close()
+        """Cancel what is left, leave abandoned threads behind (they are daemons), detach tracing."""
+        try:
+            if self.pending and not self.loop.is_closed():
+                self.loop.run_until_complete(self.cancel_pending())
+        finally:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            if self.scoring.executor is not None:
+                self.scoring.executor.shutdown(wait=False, cancel_futures=True)
+            if self.owns_loop and not self.loop.is_closed():
+                self.loop.close()
+            self.tracer.close()
+            self.interrupts.uninstall()
+
+    def threads_left_running(self) -> list[threading.Thread]:
+        """Non-daemon threads started since the runtime began (by agents) and still alive: the interpreter
+        waits for them at exit."""
+        return [thread for thread in threading.enumerate()
+                if thread not in self.threads_before and thread.is_alive() and not thread.daemon]

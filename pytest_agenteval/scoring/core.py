@@ -8,13 +8,17 @@ Imports nothing from pytest; `coerce` turns what users hand over into `Scorer`s.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import inspect
+import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
 from typing import Any, overload
 
 from pytest_agenteval.task import Task
-from pytest_agenteval.tracing.model import ErrorInfo, Trace, user_traceback
+from pytest_agenteval.tracing.model import ErrorInfo, RaisedInThread, Trace, user_traceback
 
 INJECTABLE = ("inputs", "outputs", "reference_outputs", "trace", "task")
 
@@ -61,14 +65,60 @@ class ScoreContext:
     trace: Trace = field(default_factory=Trace)
 
     def arguments(self, names: Iterable[str]) -> dict[str, Any]:
-        available = {
-            "inputs": self.task.inputs,
-            "outputs": self.outputs,
-            "reference_outputs": self.task.reference_outputs,
-            "trace": self.trace,
-            "task": self.task,
-        }
-        return {name: available[name] for name in names}
+        """Each scorer gets its own copies: what one scorer changes, no other scorer, repeat or store sees."""
+        made: dict[str, Any] = {}
+        for name in names:
+            if name == "inputs":
+                made[name] = plain_copy(self.task.inputs)
+            elif name == "outputs":
+                made[name] = plain_copy(self.outputs)
+            elif name == "reference_outputs":
+                made[name] = plain_copy(self.task.reference_outputs)
+            elif name == "trace":
+                made[name] = self.trace  # frozen
+            else:
+                made[name] = replace(self.task, inputs=plain_copy(self.task.inputs),
+                                     reference_outputs=plain_copy(self.task.reference_outputs),
+                                     metadata=plain_copy(self.task.metadata))
+        return made
+
+
+def plain_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A deep copy of the dicts, lists and sets in `value` (cycles kept); other objects are shared as they are."""
+    if not isinstance(value, (dict, list, set)):
+        return value
+    memo = {} if memo is None else memo
+    if id(value) in memo:
+        return memo[id(value)]
+    if isinstance(value, dict):
+        mapping: dict[Any, Any] = {}
+        memo[id(value)] = mapping
+        mapping.update((key, plain_copy(item, memo)) for key, item in value.items())
+        return mapping
+    if isinstance(value, list):
+        sequence: list[Any] = []
+        memo[id(value)] = sequence
+        sequence.extend(plain_copy(item, memo) for item in value)
+        return sequence
+    return {plain_copy(item, memo) for item in value}
+
+
+class ScorerTimeoutError(TimeoutError):
+    """A scorer did not finish within the scorer timeout; it was abandoned."""
+
+
+def _not_an_exception(exc: BaseException) -> bool:
+    return not isinstance(exc, Exception)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringLimits:
+    """How scorers run: a time bound each, the threads sync scorers run on when bounded, and which
+    BaseExceptions stop the session instead of being the scorer's failure."""
+
+    timeout: float | None = None
+    executor: Executor | None = None
+    propagates: Callable[[BaseException], bool] = _not_an_exception
 
 
 class Scorer:
@@ -91,16 +141,49 @@ class Scorer:
     def __repr__(self) -> str:
         return f"Scorer({self.key!r})"
 
-    async def score(self, context: ScoreContext) -> list[Feedback]:
-        """Run the scorer; a crash or a bad return value becomes one failed Feedback."""
+    async def score(self, context: ScoreContext, limits: ScoringLimits | None = None) -> list[Feedback]:
+        """Run the scorer; a crash, a timeout or a bad return value becomes one failed Feedback."""
+        limits = limits or DEFAULT_LIMITS
         try:
-            returned = self.fn(**context.arguments(self.parameters))
-            if inspect.isawaitable(returned):
-                returned = await returned
-            return normalize_feedback(returned, self.key, self.threshold)
-        except Exception as exc:  # a crashing scorer is a failed grade, never a silent pass
+            returned = await self._call(context.arguments(self.parameters), limits)
+            return [finite(fb) for fb in normalize_feedback(returned, self.key, self.threshold)]
+        except BaseException as exc:  # a crashing scorer is a failed grade, never a silent pass
+            if limits.propagates(exc):
+                raise
             return [Feedback(key=self.key, error=ErrorInfo.from_exception(exc), traceback=user_traceback(exc),
                              comment=f"scorer raised {type(exc).__name__}: {exc}")]
+
+    async def _call(self, arguments: dict[str, Any], limits: ScoringLimits) -> Any:
+        if limits.timeout is None:
+            returned = self.fn(**arguments)
+            return await returned if inspect.isawaitable(returned) else returned
+        try:
+            return await asyncio.wait_for(self._bounded_call(arguments, limits.executor), limits.timeout)
+        except asyncio.TimeoutError:
+            raise ScorerTimeoutError(f"the scorer did not finish within {limits.timeout:g}s "
+                                     "(--eval-scorer-timeout); it was abandoned") from None
+
+    async def _bounded_call(self, arguments: dict[str, Any], executor: Executor | None) -> Any:
+        if inspect.iscoroutinefunction(self.fn) or inspect.iscoroutinefunction(type(self.fn).__call__):
+            return await self.fn(**arguments)
+        # A sync scorer runs on a daemon thread, so one that never returns is left behind, not waited for.
+        run = functools.partial(contextvars.copy_context().run, functools.partial(self.fn, **arguments))
+        try:
+            returned = await asyncio.get_running_loop().run_in_executor(executor, run)
+        except RaisedInThread as carried:
+            raise carried.original from None  # raised here, in the coroutine, it is caught like any error
+        return await returned if inspect.isawaitable(returned) else returned
+
+
+DEFAULT_LIMITS = ScoringLimits()
+
+
+def finite(fb: Feedback) -> Feedback:
+    """A non-finite score (NaN, infinity) decides nothing: it fails, saying why."""
+    if not isinstance(fb.score, float) or math.isfinite(fb.score):
+        return fb
+    message = f"the score {fb.score!r} is not a finite number"
+    return replace(fb, score=None, error=ErrorInfo(type="NonFiniteScore", message=message), comment=message)
 
 
 @overload
@@ -142,9 +225,10 @@ def normalize_feedback(returned: Any, key: str, threshold: float | None = None) 
     )
 
 
-async def apply_scorers(scorers: Iterable[Scorer], context: ScoreContext) -> list[Feedback]:
+async def apply_scorers(scorers: Iterable[Scorer], context: ScoreContext,
+                        limits: ScoringLimits | None = None) -> list[Feedback]:
     """Apply every scorer; async ones (LLM judges) wait concurrently. Feedback keeps the scorers' order."""
-    results = await asyncio.gather(*(each.score(context) for each in scorers))
+    results = await asyncio.gather(*(each.score(context, limits) for each in scorers))
     return [feedback for result in results for feedback in result]
 
 

@@ -26,6 +26,10 @@ ROOT_SPAN_NAME = "eval.task"
 _SETTLE_POLL_SECONDS = 0.005
 
 
+def _not_an_exception(exc: BaseException) -> bool:
+    return not isinstance(exc, Exception)
+
+
 @dataclass(frozen=True, slots=True)
 class CapturedRun:
     """One agent call: what it returned or raised, and its spans (the `eval.task` root excluded)."""
@@ -61,8 +65,10 @@ class TaskTracer:
         call: Callable[[], Awaitable[Any]],
         attributes: Mapping[str, AttributeValue] | None = None,
         settle_seconds: float = 2.0,
+        propagates: Callable[[BaseException], bool] = _not_an_exception,
     ) -> CapturedRun:
-        """Await `call()` under a root span in a fresh trace; an `Exception` is returned, not raised."""
+        """Await `call()` under a root span in a fresh trace; what it raises is returned, not raised, unless
+        `propagates(exc)` says it stops the session (by default: every BaseException that is no Exception)."""
         if self._tracer is None:  # the SDK builds a new Tracer per call; one per TaskTracer is enough
             self._tracer = self.provider.get_tracer("pytest_agenteval")
         tracer = self._tracer
@@ -75,7 +81,7 @@ class TaskTracer:
                         f"{sampler_name(self.provider)} drops spans; use an always-on sampler for eval runs "
                         "(OTEL_TRACES_SAMPLER=always_on, or TracerProvider(sampler=ALWAYS_ON))"
                     )
-                output, exception, duration_ms = await _invoke(root, call)
+                output, exception, duration_ms = await _invoke(root, call, propagates)
                 await _settle(buffer, settle_seconds)
             finally:
                 finished, still_open = self._router.release(buffer)
@@ -102,18 +108,18 @@ class TaskTracer:
             detach(self._router, self._attached)
 
 
-async def _invoke(root: Span, call: Callable[[], Awaitable[Any]]) -> tuple[Any, BaseException | None, float]:
+async def _invoke(root: Span, call: Callable[[], Awaitable[Any]],
+                  propagates: Callable[[BaseException], bool]) -> tuple[Any, BaseException | None, float]:
     """Await the call with the root current; record a failure on the root, and always end it."""
     started = time.perf_counter()
     try:
         with trace.use_span(root, record_exception=False, set_status_on_exception=False):
             return await call(), None, _elapsed_ms(started)
-    except Exception as exc:  # the agent's failure is a result
+    except BaseException as exc:  # the agent's failure is a result; what stops the session propagates
         _record(root, exc)
+        if propagates(exc):
+            raise
         return None, exc, _elapsed_ms(started)
-    except BaseException as exc:  # cancellation and interrupts propagate
-        _record(root, exc)
-        raise
     finally:
         root.end()
 

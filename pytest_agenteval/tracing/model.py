@@ -14,6 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 
+class RaisedInThread(Exception):
+    """Carries a BaseException (SystemExit, GeneratorExit, ...) that user code raised on a worker thread back to
+    the event loop: raised bare out of an asyncio future, a GeneratorExit would escape every `except`."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(f"{type(original).__name__}: {original}")
+        self.original = original
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorInfo:
     """An exception or error status, with its real type name kept."""

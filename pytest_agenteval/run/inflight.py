@@ -1,0 +1,37 @@
+"""What an xdist worker has in flight, written where the controller can read it after the worker died.
+
+With calls started ahead of their items, the item xdist blames for a crash may not be the one whose agent
+crashed; this file tells the controller which agent calls were running at that moment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Collection
+from pathlib import Path
+
+
+class InflightLog:
+    """The node ids whose agent calls are running in one worker, rewritten whenever they change."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, node_ids: Collection[str]) -> None:
+        # One write() of a small buffer: a process that dies leaves either the old or the new list.
+        data = json.dumps(sorted(node_ids)).encode()
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(descriptor, data)
+        finally:
+            os.close(descriptor)
+
+
+def read_inflight(path: Path) -> frozenset[str] | None:
+    """The node ids a dead worker had in flight; None when it left no readable record."""
+    try:
+        loaded = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return frozenset(str(each) for each in loaded) if isinstance(loaded, list) else None
