@@ -8,6 +8,7 @@ for the runtime; their reports carry their results (`collect/reporting.py`). fin
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ from pytest_agenteval.collect.selection import SUITE_SUFFIX, add_suites_to_args,
 from pytest_agenteval.config import WORKER_RUN_ID, add_options, read_options
 from pytest_agenteval.keys import HOST_KEY, PUBLISHER_KEY, RECORDER_KEY, RUN_ID_KEY, SELECTION_KEY
 
+ASYNCIO_UNSET_LOOP_SCOPE = r'The configuration option "asyncio_default_fixture_loop_scope" is unset'
+
 __all__ = [
     "agenteval_event_loop",
     "eval_agent",
@@ -40,8 +43,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     from pytest_agenteval.run.host import RuntimeHost
+
+    # pytest-asyncio is our dependency, so its "asyncio_default_fixture_loop_scope is unset" deprecation would
+    # reach every user who never set it, and break their session under `-W error`: that one warning is not
+    # theirs. The filter lives in the warnings context pytest keeps open for the configured session.
+    warnings.filterwarnings("ignore", message=ASYNCIO_UNSET_LOOP_SCOPE, category=pytest.PytestDeprecationWarning)
 
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:  # an xdist worker runs with the controller's run id
@@ -49,30 +58,54 @@ def pytest_configure(config: pytest.Config) -> None:
     options = read_options(config)
     config.stash[SELECTION_KEY] = select_suites(config)
     add_suites_to_args(config, config.stash[SELECTION_KEY])
-    config.stash[HOST_KEY] = RuntimeHost(options)
+    config.stash[HOST_KEY] = RuntimeHost(options, workerinput)
     config.pluginmanager.register(config.stash[HOST_KEY], "agenteval-runtime")
     if workerinput is None:
         configure_controller(config)
 
 
 def configure_controller(config: pytest.Config) -> None:
-    """The controller (or the single process) records, judges and publishes the run; workers never write."""
+    """The controller (or the single process) records, judges and publishes the run; workers never write.
+    Before anything runs: the baseline and the resumed run are read, and the run's journal reserves its id."""
     from pytest_agenteval.distributed import XdistHooks
     from pytest_agenteval.gates.keeper import GateKeeper
-    from pytest_agenteval.publish import RunPublisher
+    from pytest_agenteval.publish import RunPublisher, SigtermAsInterrupt
     from pytest_agenteval.recorder import RunRecorder
 
     options = read_options(config)
-    if options.store is not None and (options.store / f"{options.run_id}.json").exists():
-        raise pytest.UsageError(f"--eval-run-id={options.run_id}: {options.store / f'{options.run_id}.json'} "
-                                "already exists; runs are never overwritten, choose another id")
+    keeper = GateKeeper.from_options(options)
+    resumed = None
+    if options.resume is not None:
+        from pytest_agenteval.collect.resume import resume_run
+
+        resumed = resume_run(config)
     recorder = config.stash[RECORDER_KEY] = RunRecorder()
+    publisher = config.stash[PUBLISHER_KEY] = RunPublisher(config, options, recorder, keeper, resumed)
+    selection = config.stash[SELECTION_KEY]
+    if selection.from_options or selection.from_args:  # eval items may run, so a run may be stored
+        if options.store is not None:
+            recorder.journal = publisher.open_journal(options.store)
+        sigterm = SigtermAsInterrupt()
+        sigterm.install()
+        config.pluginmanager.register(sigterm, "agenteval-sigterm")
+    if resumed is not None:
+        recorder.carry_over(resumed.run.tasks)
     config.pluginmanager.register(recorder, "agenteval-recorder")
-    publisher = config.stash[PUBLISHER_KEY] = RunPublisher(config, options, recorder, GateKeeper.from_options(options))
     config.pluginmanager.register(publisher, "agenteval-publisher")
     if config.pluginmanager.hasplugin("xdist"):
         xdist_hooks = XdistHooks(options.run_id, config.rootpath, options.repeats, SUITE_SUFFIX)
         config.pluginmanager.register(xdist_hooks, "agenteval-xdist")
+        if resumed is not None:
+            from pytest_agenteval.collect.resume import ResumeXdistHooks
+
+            config.pluginmanager.register(ResumeXdistHooks(resumed.path), "agenteval-resume-xdist")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput") and read_options(session.config).resume is not None:
+        from pytest_agenteval.collect.resume import select_on_worker  # an xdist worker of a resumed run
+
+        select_on_worker(session.config)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
