@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         BudgetExceededWarning,
         PrefetchWarning,
         SequentialRunWarning,
+        SuiteWarning,
         TraceWarning,
     )
 
@@ -32,7 +33,8 @@ _HOMES = {name: module for module, names in {
     "tracing.reading": ["SpanReading"],
     "tracing.model": ["AgentStep", "ErrorInfo", "ModelCall", "SpanData", "TokenUsage", "ToolCall", "Trace"],
     "warning_types": [
-        "AgentEvalWarning", "BudgetExceededWarning", "PrefetchWarning", "SequentialRunWarning", "TraceWarning",
+        "AgentEvalWarning", "BudgetExceededWarning", "PrefetchWarning", "SequentialRunWarning", "SuiteWarning",
+        "TraceWarning",
     ],
 }.items() for name in names}
 
@@ -52,6 +54,7 @@ __all__ = [
     "SpanConvention",
     "SpanData",
     "SpanReading",
+    "SuiteWarning",
     "Task",
     "TokenUsage",
     "ToolCall",

@@ -31,12 +31,18 @@ class Budgets:
     max_cost: float | None = None
 
     @classmethod
-    def coerce(cls, value: Budgets | Mapping[str, Any] | None) -> Budgets:
-        """Accept what an `eval_budgets` fixture may return: Budgets, a dict of the same fields, or None."""
+    def coerce(cls, value: Any) -> Budgets:
+        """Accept what an `eval_budgets` fixture may return: Budgets, a dict of the same fields, AG2's
+        `ag2.eval.BudgetThresholds`, or None."""
         if value is None:
             return cls()
         if isinstance(value, Budgets):
             return value
+        if _is_ag2_budget_thresholds(value):
+            return cls(max_tokens=value.max_tokens_per_task, max_seconds=value.max_seconds_per_task)
+        if not isinstance(value, Mapping):
+            raise TypeError(f"eval_budgets returned {type(value).__name__}; return pytest_agenteval.Budgets, "
+                            "a dict of max_tokens/max_seconds/max_cost, ag2.eval.BudgetThresholds, or None")
         unknown = set(value) - {"max_tokens", "max_seconds", "max_cost"}
         if unknown:
             raise TypeError(f"eval_budgets: unknown budget(s) {sorted(unknown)}; "
@@ -54,3 +60,9 @@ class Budgets:
         if self.max_cost is not None and cost is not None and cost > self.max_cost:
             found.append(BudgetViolation("cost", self.max_cost, cost))
         return found
+
+
+def _is_ag2_budget_thresholds(value: Any) -> bool:
+    """True for an `ag2.eval.BudgetThresholds` (decided without importing ag2)."""
+    return any(cls.__name__ == "BudgetThresholds" and cls.__module__.startswith("ag2.eval")
+               for cls in type(value).__mro__)

@@ -1,4 +1,4 @@
-"""`agenteval` (and `python -m pytest_agenteval`): show, diff, merge, list and bless stored runs.
+"""`agenteval` (and `python -m pytest_agenteval`): show, diff, merge, list, bless and recover stored runs.
 
 Exit codes: 0 fine, 1 a gate or a regression check failed, 2 a bad file or bad arguments (one line, no traceback).
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,10 +16,19 @@ from pytest_agenteval.config import run_id as run_id_type
 from pytest_agenteval.gates.merge import MergeError, merge_runs
 from pytest_agenteval.report.markdown import render_baseline as markdown_baseline
 from pytest_agenteval.report.markdown import render_markdown, table
-from pytest_agenteval.report.terminal import render_baseline, render_gate_lines, render_summary
+from pytest_agenteval.report.terminal import render_baseline, render_summary
 from pytest_agenteval.results.compare import compare
+from pytest_agenteval.results.journal import (
+    JournalState,
+    RecoverError,
+    journal_state,
+    journals_in,
+    read_journal,
+    recover_journal,
+)
 from pytest_agenteval.results.models import RunResult
 from pytest_agenteval.results.store import (
+    NotRegularFileError,
     RunExistsError,
     RunFileError,
     read_run,
@@ -44,11 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RunFileError, MergeError, CliError, RunExistsError) as exc:
         print(f"agenteval {args.name}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file that cannot be written (or read) where the command needs it
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"agenteval {args.name}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     return code
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="agenteval", description="Inspect and combine pytest-agenteval run JSON files.")
+    root = argparse.ArgumentParser(prog="agenteval", description="Inspect, combine and recover pytest-agenteval run "
+                                   "JSON files.")
     commands = root.add_subparsers(title="commands", required=True, metavar="COMMAND")
     fmt = argparse.ArgumentParser(add_help=False)
     fmt.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
@@ -63,14 +78,22 @@ def parser() -> argparse.ArgumentParser:
     merge.add_argument("runs", type=Path, nargs="+", metavar="RUN")
     merge.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
                        help="the merged run's file; its name (without .json) becomes the run id")
-    ls = add("ls", parents=[fmt], help="list the runs in a store directory, oldest first")
+    ls = add("ls", parents=[fmt], help="list the runs in a store directory, oldest first, with the journals of "
+             "sessions still running or stopped before they stored their run (orphaned: see recover)")
     ls.add_argument("store", type=Path, metavar="STORE")
-    bless = add("bless", help="copy a run to a baseline file (overwriting it), after checking it is a complete run")
+    bless = add("bless", help="copy a run to a baseline file, after checking it is a complete run; an existing "
+                "file is replaced only when it is a run, or with --force")
     bless.add_argument("run", type=Path, metavar="RUN")
-    bless.add_argument("--to", type=Path, required=True, metavar="PATH", dest="target")
+    bless.add_argument("--to", type=Path, required=True, metavar="PATH", dest="target",
+                       help="the baseline file to write (what --eval-baseline=PATH reads)")
+    bless.add_argument("--force", action="store_true", help="replace PATH even when it is not a run file")
+    recover = add("recover", help="store the run of each session that was killed (kill -9, OOM, power loss) as a "
+                  "partial run <run_id>.json, from the journal it left in STORE; journals of running sessions are "
+                  "left alone")
+    recover.add_argument("store", type=Path, metavar="STORE", help="the --eval-store directory of those sessions")
     add("schema", help="print the JSON Schema of the run file")
     for name, sub, command in [("show", show, cmd_show), ("diff", diff, cmd_diff), ("merge", merge, cmd_merge),
-                               ("ls", ls, cmd_ls), ("bless", bless, cmd_bless)]:
+                               ("ls", ls, cmd_ls), ("bless", bless, cmd_bless), ("recover", recover, cmd_recover)]:
         sub.set_defaults(command=command, name=name)
     commands.choices["schema"].set_defaults(command=cmd_schema, name="schema")
     return root
@@ -87,7 +110,7 @@ def render_run(run: RunResult, fmt: str, path: str | None) -> str:
         return run.model_dump_json(indent=2)
     if fmt == "markdown":
         return render_markdown(run)
-    return "\n".join(render_summary(run, path) + [line for line, _ in render_gate_lines(run)])
+    return "\n".join(render_summary(run, path, gates=True))
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -131,9 +154,12 @@ def cmd_ls(args: argparse.Namespace) -> int:
     for _, error in ((p, r) for p, r in found if not isinstance(r, RunResult)):
         print(f"agenteval ls: skipped {error}", file=sys.stderr)
     rows: list[list[object]] = [[run.run_id, run.created_at, run.label or "", len(run.tasks),
-                                 run.aggregates.verdicts.get("passed", 0), gates_word(run), path.name]
+                                 run.aggregates.verdicts.get("passed", 0), gates_word(run),
+                                 "partial" if run.partial else "complete", path.name]
                                 for path, run in runs]
-    header: list[object] = ["run_id", "created_at", "label", "items", "passed", "gates", "file"]
+    journals = journal_rows(args.store)
+    rows.extend(row for _, row in journals)
+    header: list[object] = ["run_id", "created_at", "label", "items", "passed", "gates", "state", "file"]
     if args.format == "json":
         print(json.dumps([dict(zip(header, row, strict=True)) for row in rows], indent=2))
     elif args.format == "markdown":
@@ -142,7 +168,33 @@ def cmd_ls(args: argparse.Namespace) -> int:
         widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
         print("\n".join("  ".join(f"{value!s:<{w}}" for value, w in zip(row, widths, strict=True)).rstrip()
                         for row in [header, *rows]))
+    if any(state == "orphaned" for state, _ in journals):
+        print(f"agenteval ls: orphaned journals: `agenteval recover {args.store}` stores each as a partial run",
+              file=sys.stderr)
     return 0
+
+
+def journal_rows(store: Path) -> list[tuple[JournalState, list[object]]]:
+    """One row per journal: a running session's, or an orphaned one (its session is gone)."""
+    rows: list[tuple[JournalState, list[object]]] = []
+    for path in journals_in(store):
+        try:
+            state, content = journal_state(path), read_journal(path)
+        except OSError as exc:
+            print(f"agenteval ls: skipped {file_problem(path, exc)}", file=sys.stderr)
+            continue
+        header = content.header
+        if header is None:
+            print(f"agenteval ls: skipped {'; '.join(content.problems)}", file=sys.stderr)
+            continue
+        passed = sum(1 for task in content.tasks if task.verdict == "passed")
+        rows.append((state, [header.run_id, header.created_at, header.label or "", len(content.tasks), passed, "-",
+                             state, path.name]))
+    return rows
+
+
+def file_problem(path: Path, exc: OSError) -> str:
+    return str(exc) if isinstance(exc, NotRegularFileError) else f"{path}: {exc.strerror or exc}"
 
 
 def gates_word(run: RunResult) -> str:
@@ -156,9 +208,42 @@ def cmd_bless(args: argparse.Namespace) -> int:
     if run.partial:
         raise CliError(f"{args.run}: run {run.run_id} is partial (the session was interrupted); bless a complete run")
     target: Path = args.target
+    if target.is_dir():
+        raise CliError(f"--to {target}: is a directory; name the baseline file")
+    if not args.force and os.path.lexists(target):
+        try:
+            read_run(target)
+        except RunFileError as exc:
+            raise CliError(f"--to {target}: not replaced, it is not a run file ({exc}); pass --force to replace "
+                           "it anyway") from None
     replace_run_file(run, target)
     print(f"blessed run {run.run_id} as the baseline {target}; compare with --eval-baseline={target}")
     return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    store: Path = args.store
+    if not store.is_dir():
+        raise CliError(f"{store}: no such store directory")
+    journals = list(journals_in(store))
+    if not journals:
+        print(f"no journal in {store}: nothing to recover")
+        return 0
+    failed = False
+    for path in journals:
+        try:
+            lines = recover_journal(path)
+        except (RecoverError, RunFileError, RunExistsError) as exc:
+            print(f"agenteval recover: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        except OSError as exc:
+            print(f"agenteval recover: {file_problem(path, exc)}; nothing recovered", file=sys.stderr)
+            failed = True
+            continue
+        for line in lines:
+            print(line)
+    return 2 if failed else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -74,6 +74,16 @@ def run_id(text: str) -> str:
     return text
 
 
+SUMMARY_STYLES = ("short", "full")
+
+
+def summary_style(text: str) -> str:
+    """argparse type: how much the terminal summary lists."""
+    if text not in SUMMARY_STYLES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a summary style: write short or full")
+    return text
+
+
 Kind = Literal["value", "list", "switch"]
 
 
@@ -134,6 +144,9 @@ OPTIONS = (
                "with the same --eval-label)", metavar="PATH|latest", path=True),
     OptionSpec("--eval-fail-on-regression", "gate: fail the session when a task or scorer that passed in the "
                "baseline fails now", kind="switch", default=False),
+    OptionSpec("--eval-summary", "terminal summary: 'short' fits a screen (failing tasks grouped by cause, the "
+               "first few of each listing, a pointer to the rest); 'full' lists every flaky and failing task",
+               summary_style, "short|full", default="short"),
     OptionSpec("--eval-markdown", "write a Markdown summary of the run to PATH", metavar="PATH", path=True),
     OptionSpec("--eval-resume", "run only the task x repeat items missing from the stored run RUN_ID (or the "
                "latest run in --eval-store) and store one complete run", metavar="RUN_ID|latest"),
@@ -167,6 +180,7 @@ class EvalOptions:
     fail_under: tuple[GateSpec, ...]
     baseline: str | None
     fail_on_regression: bool
+    summary: str
     markdown: Path | None
     github_summary: bool
     resume: str | None
@@ -211,6 +225,7 @@ def read_options(config: pytest.Config) -> EvalOptions:
             fail_under=tuple(values["eval_fail_under"]),
             baseline=values["eval_baseline"],
             fail_on_regression=values["eval_fail_on_regression"],
+            summary=values["eval_summary"],
             markdown=Path(markdown) if markdown else None,
             github_summary=values["eval_github_summary"],
             resume=values["eval_resume"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from pytest_agenteval.results.models import TaskResult
 
 RERUN_ATTR = "agenteval_rerun"  # on a crash report whose item runs again
+MAX_RERUNS = 3  # of one item, blamed while other agent calls were in flight
 
 
 class XdistHooks:
@@ -34,6 +36,7 @@ class XdistHooks:
         self.suite_suffix = suite_suffix
         self.inflight_dir = Path(tempfile.mkdtemp(prefix="agenteval-inflight-"))
         self.suspects: set[str] = set()
+        self.reruns: Counter[str] = Counter()
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[WORKER_RUN_ID] = self.run_id
@@ -48,8 +51,10 @@ class XdistHooks:
         worker = str(getattr(getattr(getattr(report, "node", None), "gateway", None), "id", "unknown"))
         in_flight = read_inflight(self.inflight_dir / worker) or frozenset()
         others = sorted(in_flight - {crashitem})
-        if others and crashitem not in self.suspects and callable(getattr(sched, "mark_test_pending", None)):
-            # Not known which call crashed the worker: every one of them runs again, alone.
+        if others and self.reruns[crashitem] < MAX_RERUNS and callable(getattr(sched, "mark_test_pending", None)):
+            # Not known which call crashed the worker: every one of them runs again, alone on new workers (a
+            # worker started before this crash does not know, so an item may need a second rerun).
+            self.reruns[crashitem] += 1
             self.suspects.update(in_flight | {crashitem})
             sched.mark_test_pending(crashitem)
             report.outcome = "rerun"  # type: ignore[assignment]
@@ -73,13 +78,15 @@ class XdistHooks:
 
 def crashed_task_result(node_id: str, message: str, root: Path, repeats: int, worker: str) -> TaskResult:
     """The error record of the item `node_id` (`suite.jsonl::task` or `suite.jsonl::task[rK]`)."""
+    from pytest_agenteval.collect.names import task_id_of
     from pytest_agenteval.collect.records import load_suite
     from pytest_agenteval.run.grade import error_task_result
     from pytest_agenteval.task import Task
     from pytest_agenteval.tracing.model import ErrorInfo
 
     suite, _, name = node_id.partition("::")
-    task_id, _, suffix = name.partition("[")
+    encoded, _, suffix = name.partition("[")
+    task_id = task_id_of(encoded)
     repeat = int(suffix.rstrip("]").removeprefix("r")) if suffix else 1
     task = Task(task_id=task_id, inputs={"input": None}, repeat=repeat, repeats=repeats, suite=suite)
     for loaded in load_suite(root / suite, display_path=suite).records:

@@ -1,37 +1,80 @@
 """`RunRecorder`: on the controller (or the single process), collects every eval item's result from its
-report as it arrives, and every rejected suite line. It only collects; `publish` builds and writes the run.
+report as it arrives, and every rejected suite line, appending each to the run's journal as it comes (so a
+killed session loses nothing that had reported). It only collects; `publish` builds and writes the run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_agenteval.collect.selection import SUITE_SUFFIX
 from pytest_agenteval.keys import RECORD_ERROR_ATTR, REPORT_ATTR
 
 if TYPE_CHECKING:
+    from pytest_agenteval.results.journal import RunJournal
     from pytest_agenteval.results.models import TaskResult
 
-class RunRecorder:
-    """The results and rejected records of this run, in the order their reports arrived."""
 
-    def __init__(self) -> None:
+class RunRecorder:
+    """The results and rejected records of this run, in the order their reports arrived, after the results
+    carried over from a resumed run (a result of this run replaces the carried one of the same item)."""
+
+    def __init__(self, journal: RunJournal | None = None) -> None:
         self.results: list[TaskResult] = []
         self.invalid_records: list[str] = []
+        self.journal = journal
+        self.arrived = 0  # results of this session's own items
+        self.started = 0  # eval items that started, reported or not (an interrupted one never reports)
+        self.collection_errors = 0
+        self._carried: dict[tuple[str, str], TaskResult] = {}
+
+    def carry_over(self, tasks: Sequence[TaskResult]) -> None:
+        """Start from the results of the run being resumed."""
+        for task in tasks:
+            self._carried[(task.suite, task.task_id)] = task
+            self.results.append(task)
+            if self.journal is not None:
+                self.journal.append_carried(task)
+
+    @property
+    def carried(self) -> int:
+        """Results of the resumed run that stay in this one."""
+        return len(self._carried)
 
     # xdist replays worker reports here on the controller, so each item arrives exactly once.
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record_error = getattr(report, RECORD_ERROR_ATTR, None)
-        if record_error is not None:
+        record_errors = getattr(report, RECORD_ERROR_ATTR, None)  # one item may stand for many bad lines
+        for record_error in [record_errors] if isinstance(record_errors, str) else record_errors or ():
             self.invalid_records.append(record_error)
+            if self.journal is not None:
+                self.journal.append_invalid_record(record_error)
         payload = getattr(report, REPORT_ATTR, None)
         if payload is None:
             return
         from pytest_agenteval.results.models import TaskResult
 
         outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome  # a miss the policy tolerates
-        self.results.append(TaskResult.model_validate({**payload, "outcome": outcome}))
+        result = TaskResult.model_validate({**payload, "outcome": outcome})
+        if self._carried:
+            replaced = self._carried.pop((result.suite, result.task_id), None)
+            if replaced is not None:
+                self.results = [task for task in self.results if task is not replaced]
+        self.results.append(result)
+        self.arrived += 1
+        if self.journal is not None:
+            self.journal.append_task(result)
         # The terminal reporter keeps every report to the end; the result lives on here, not twice.
         delattr(report, REPORT_ATTR)
 
+    # xdist replays its workers' log starts here too.
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        if nodeid.partition("::")[0].endswith(SUITE_SUFFIX):
+            self.started += 1
+
+    # xdist replays a worker's failed collection reports here too.
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors += 1

@@ -26,3 +26,7 @@ class TraceWarning(AgentEvalWarning):
 
 class PrefetchWarning(AgentEvalWarning):
     """Agent calls cannot be started ahead of their items here, so tasks run one at a time."""
+
+
+class SuiteWarning(AgentEvalWarning):
+    """A suite loaded with something to fix: records without `task_id`, or unknown keys kept in metadata."""

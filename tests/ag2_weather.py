@@ -1,8 +1,8 @@
 """An AG2 weather agent scripted with `ag2.testing.TestClient` (the script picked by each task's prompt),
 and scorers written for `ag2.eval` that grade it.
 
-The AG2 tests write this file's source into pytester conftests and import it, so `ag2.eval.run_agent`
-and the plugin run the very same agent and scorers. Needs `ag2[tracing]`.
+The AG2 tests' pytester conftests import it too, so `ag2.eval.run_agent` and the plugin run the very same
+agent and scorers. Needs `ag2[tracing]`; the script's "crash" prompt makes the provider raise.
 """
 
 from __future__ import annotations
@@ -15,20 +15,20 @@ from typing import Any
 from ag2 import Agent
 from ag2.eval import Scorer, Trace, scorer
 from ag2.eval.scorers import failure_attribution, final_answer_matches, no_tool_errors, token_budget, tool_called
-from ag2.events import ModelMessage, ModelRequest, ModelResponse, ToolCallEvent, ToolCallsEvent
+from ag2.events import ModelMessage, ModelRequest, ModelResponse, TextInput, ToolCallEvent, ToolCallsEvent
 from ag2.events.types import Usage
 from ag2.testing import TestClient, TestConfig
 
 TOOL_PROMPT = re.compile(r"(weather|forecast) in (\w+)")
-TOOLS_RUNNING = {"now": 0, "peak": 0}  # how many get_weather calls overlapped: proof the tasks ran concurrently
+IN_FLIGHT = {"now": 0, "peak": 0}  # how many get_weather calls overlapped: proof the tasks ran concurrently
 
 
 async def get_weather(city: str) -> str:
     """Current weather for a city."""
-    TOOLS_RUNNING["now"] += 1
-    TOOLS_RUNNING["peak"] = max(TOOLS_RUNNING["peak"], TOOLS_RUNNING["now"])
+    IN_FLIGHT["now"] += 1
+    IN_FLIGHT["peak"] = max(IN_FLIGHT["peak"], IN_FLIGHT["now"])
     await asyncio.sleep(0.02)
-    TOOLS_RUNNING["now"] -= 1
+    IN_FLIGHT["now"] -= 1
     return f"sunny in {city}"
 
 
@@ -52,27 +52,27 @@ def script(prompt: str) -> list[Any]:
     ]
 
 
-class ScriptByPrompt(TestConfig):
-    """A `TestConfig` whose script is chosen by the user prompt, so one shared agent serves every task."""
+class PromptScriptClient(TestClient):
+    """A `TestClient` that reads the prompt on its first call, then replays that prompt's script."""
 
     def __init__(self) -> None:
         super().__init__(raise_tool_errors=False)  # a failed tool goes back to the model, as with a real provider
-
-    def create(self) -> PromptScriptClient:  # type: ignore[override]
-        return PromptScriptClient()
-
-
-class PromptScriptClient:
-    """Reads the prompt on the first call, then replays that prompt's script through `TestClient`."""
-
-    def __init__(self) -> None:
-        self.client: TestClient | None = None
+        self.scripted = False
 
     async def __call__(self, messages: Sequence[Any], context: Any, **kwargs: Any) -> ModelResponse:
-        if self.client is None:
+        if not self.scripted:
             request = next(m for m in messages if isinstance(m, ModelRequest))
-            self.client = TestClient(*script(request.parts[0].content), raise_tool_errors=False)
-        return await self.client(messages, context, **kwargs)
+            prompt = next(part.content for part in request.parts if isinstance(part, TextInput))
+            self.events = iter(script(prompt))
+            self.scripted = True
+        return await super().__call__(messages, context, **kwargs)
+
+
+class ScriptByPrompt(TestConfig):
+    """A `TestConfig` whose script is chosen by the user prompt, so one shared agent serves every task."""
+
+    def create(self) -> TestClient:
+        return PromptScriptClient()
 
 
 def build_agent(middleware: Sequence[Any] = ()) -> Agent[Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import record, write_suite
+from .helpers import record, write_suite
 
 # "flaky" fails its third repeat, "broken" always fails; BREAK=<prompt> breaks one more prompt.
 FLAKY_CONFTEST = '''

@@ -1,63 +1,41 @@
-"""Shared helpers for the plugin's tests: suites written on the fly and conftests that wire agents."""
+"""Fixtures for the plugin's tests; the helpers they share are in tests/helpers.py."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
+from importlib.metadata import entry_points
 
 import pytest
 
-ECHO_CONFTEST = '''
-import pytest
-from pytest_agenteval import scorer
+from .fake_openai_server import FakeOpenAIServer, serve
 
-@scorer
-def echoed(inputs, outputs):
-    return outputs.get("body") == inputs["input"]
-
-@pytest.fixture(scope="session")
-def eval_agent():
-    def echo(prompt):
-        if prompt == "crash":
-            raise ValueError("agent exploded")
-        return prompt
-    return echo
-
-@pytest.fixture
-def eval_scorers():
-    return [echoed]
-'''
-
-
-def record(task_id: str, prompt: str | None = None, **fields: Any) -> dict[str, Any]:
-    return {"task_id": task_id, "inputs": {"input": prompt if prompt is not None else task_id}, **fields}
-
-
-def write_suite(path: Path, records: Iterable[dict[str, Any] | str]) -> Path:
-    """Write a JSONL suite; a str entry is written as a raw line."""
-    lines = [entry if isinstance(entry, str) else json.dumps(entry) for entry in records]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def read_single_run(store: Path) -> dict[str, Any]:
-    files = sorted(store.glob("*.json"))
-    assert len(files) == 1, files
-    data: dict[str, Any] = json.loads(files[0].read_text(encoding="utf-8"))
-    return data
+# Inner runs load only our plugin and those of our dependencies. Any other installed plugin would load in each
+# inner run and in each of its xdist workers (langsmith's takes about a second; hypothesis's imports all of
+# hypothesis again after pytester drops it). `-p no:` names only what is installed.
+INNER_RUN_PLUGINS = {"agenteval", "asyncio", "xdist", "xdist.looponfail"}
+UNRELATED_PLUGINS = sorted({plugin.name for plugin in entry_points(group="pytest11")} - INNER_RUN_PLUGINS)
+INNER_RUN_ADDOPTS = " ".join([
+    "-o asyncio_default_fixture_loop_scope=function",  # inner runs have no ini file; pytest-asyncio warns without it
+    *(f"-p no:{name}" for name in UNRELATED_PLUGINS),
+])
 
 
 @pytest.fixture(autouse=True)
-def _inner_runs_set_the_asyncio_loop_scope(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """pytester's inner runs have no ini file; without this, pytest-asyncio warns in each of them."""
+def _inner_runs_get_our_addopts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytester's inner runs, their xdist workers and the subprocesses the tests start read PYTEST_ADDOPTS."""
     if "pytester" in request.fixturenames:
         request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS, so set ours after it
-        monkeypatch.setenv("PYTEST_ADDOPTS", "-o asyncio_default_fixture_loop_scope=function")
+        monkeypatch.setenv("PYTEST_ADDOPTS", INNER_RUN_ADDOPTS)
 
 
-@pytest.fixture(params=[[], ["-n", "2"]], ids=["single", "xdist"])
+@pytest.fixture(params=[[], ["-n", "0"], ["-n", "2"]], ids=["single", "n0", "xdist"])
 def dist_args(request: pytest.FixtureRequest) -> list[str]:
+    """Run a parity test without xdist, with xdist but no workers, and on two workers."""
     return list(request.param)
+
+
+@pytest.fixture(scope="module")
+def fake_openai() -> Iterator[FakeOpenAIServer]:
+    """The fake chat.completions server the OpenAI-based test agents talk to, each reply 20 ms late."""
+    with serve(delay=0.02) as server:
+        yield server

@@ -2,7 +2,7 @@
 
 Each reply depends only on the request's messages, so concurrent conversations never mix: a user turn
 gets a call of the first declared tool with the user's text as its first argument; a turn that ends in
-tool results gets the final answer "<tool results joined by '; '>".
+tool results gets the final answer "<tool results joined by '; '>"; the user text "crash" gets HTTP 500.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODEL = "fake-gpt"
-BROKEN_MODEL = "broken-model"  # answered with HTTP 500
+CRASH_PROMPT = "crash"  # answered with HTTP 500
 # (prompt, completion, cached) tokens for the tool-call turn and the final turn.
 TOOL_TURN_USAGE = (22, 7, 4)
 FINAL_TURN_USAGE = (40, 9, 4)
@@ -86,7 +86,7 @@ def _text(content: Any) -> str:
 
 
 class FakeOpenAIServer(ThreadingHTTPServer):
-    """The server; `url` is its base URL, `max_in_flight` the most requests it answered at once."""
+    """The server; `url` is its base URL, `in_flight["peak"]` the most requests it answered at once."""
 
     daemon_threads = True
     request_queue_size = 64  # the default 5 drops connections when ten conversations open at once
@@ -95,8 +95,7 @@ class FakeOpenAIServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.delay = delay
         self.url = f"http://127.0.0.1:{self.server_address[1]}/v1"
-        self.in_flight = 0
-        self.max_in_flight = 0
+        self.in_flight = {"now": 0, "peak": 0}
         self.lock = threading.Lock()
 
 
@@ -111,15 +110,16 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             self.send_error(400, "the fake server does not stream")
             return
-        if body.get("model") == BROKEN_MODEL:
+        if _last_user_text(body.get("messages") or []) == CRASH_PROMPT:
             self._send(500, {"error": {"message": "the model is down", "type": "server_error"}})
             return
         with self.server.lock:
-            self.server.in_flight += 1
-            self.server.max_in_flight = max(self.server.max_in_flight, self.server.in_flight)
+            in_flight = self.server.in_flight
+            in_flight["now"] += 1
+            in_flight["peak"] = max(in_flight["peak"], in_flight["now"])
         time.sleep(self.server.delay)
         with self.server.lock:
-            self.server.in_flight -= 1
+            self.server.in_flight["now"] -= 1
         self._send(200, reply(body))
 
     def _send(self, status: int, body: dict[str, Any]) -> None:

@@ -1,11 +1,9 @@
-"""Shared by the framework tests: run an agent the way the plugin does (adapter, TaskTracer, build_trace)
-and read the steps the run JSON stored for each task."""
+"""Shared by the framework tests: run an agent the way the plugin does (adapter, TaskTracer, build_trace)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from pytest_agenteval.agents.calls import adapt_agent, normalize_outputs
@@ -13,8 +11,6 @@ from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.build import build_trace
 from pytest_agenteval.tracing.capture import CapturedRun, TaskTracer
 from pytest_agenteval.tracing.model import ErrorInfo, Trace
-
-from .conftest import read_single_run
 
 
 async def run_traced(agent: Any, prompts: Sequence[str],
@@ -36,13 +32,3 @@ async def run_traced(agent: Any, prompts: Sequence[str],
         return list(await asyncio.gather(*(one(i, prompt) for i, prompt in enumerate(prompts))))
     finally:
         tracer.close()
-
-
-def stored_tasks(store: Path) -> dict[str, dict[str, Any]]:
-    """The run JSON's task records by task id."""
-    return {task["task_id"]: task for task in read_single_run(store)["tasks"]}
-
-
-def stored_steps(task: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    """A stored task's trace steps of one kind (`tool_call`, `model_call`, `agent`)."""
-    return [step for step in task["trace"]["steps"] if step["kind"] == kind]

@@ -1,24 +1,24 @@
 """An offline LangGraph weather agent for the LangChain tests: a scripted chat model and one tool.
 
 Imported only after `pytest.importorskip("langgraph")`; the model answers from the messages alone,
-so concurrent runs stay independent.
+so concurrent runs stay independent. The user text "crash" makes the model raise.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
-from langchain_core.tools import tool
+from langchain_core.tools import BaseTool, tool
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
-IN_FLIGHT = {"now": 0, "max": 0}  # model calls running at once, for the concurrency test
+IN_FLIGHT = {"now": 0, "peak": 0}  # how many model calls overlapped: proof the tasks ran concurrently
 
 
 class ScriptedChatModel(BaseChatModel):
@@ -31,8 +31,9 @@ class ScriptedChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "scripted"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
-        return self.bind(tool_names=[t.name for t in tools], **kwargs)
+    def bind_tools(self, tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool], *,
+                   tool_choice: str | None = None, **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:
+        return self.bind(tool_names=[t.name for t in tools if isinstance(t, BaseTool)], **kwargs)
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                   tool_names: Sequence[str] = (), **kwargs: Any) -> ChatResult:
@@ -41,7 +42,7 @@ class ScriptedChatModel(BaseChatModel):
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                          tool_names: Sequence[str] = (), **kwargs: Any) -> ChatResult:
         IN_FLIGHT["now"] += 1
-        IN_FLIGHT["max"] = max(IN_FLIGHT["max"], IN_FLIGHT["now"])
+        IN_FLIGHT["peak"] = max(IN_FLIGHT["peak"], IN_FLIGHT["now"])
         try:
             await asyncio.sleep(self.delay)
         finally:
@@ -51,9 +52,11 @@ class ScriptedChatModel(BaseChatModel):
 
 def reply(messages: list[BaseMessage], tool_names: Sequence[str]) -> AIMessage:
     last = messages[-1]
+    user = next((str(m.content) for m in reversed(messages) if isinstance(m, HumanMessage)), "")
+    if user == "crash":
+        raise ValueError("provider exploded")
     if isinstance(last, ToolMessage) or not tool_names:
         return AIMessage(content=f"answer: {last.content}", usage_metadata=usage(40, 9))
-    user = next(str(m.content) for m in reversed(messages) if isinstance(m, HumanMessage))
     call = {"name": tool_names[0], "args": {"city": user}, "id": f"call_{user}", "type": "tool_call"}
     return AIMessage(content="", tool_calls=[call], usage_metadata=usage(22, 7))
 

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from openai import AsyncOpenAI
+from openai.types.chat import (
+    ChatCompletionFunctionToolParam,
+    ChatCompletionMessageFunctionToolCall,
+    ChatCompletionMessageParam,
+)
 from openinference.instrumentation import OITracer, TraceConfig
 from opentelemetry.trace import TracerProvider
 
 from .fake_openai_server import MODEL
 
-TOOLS = [{
+TOOLS: list[ChatCompletionFunctionToolParam] = [{
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -41,14 +45,17 @@ def build_client_agent(base_url: str, provider: TracerProvider, *, model: str = 
     tool = tracer.tool(get_weather) if traced_tools else get_weather
 
     async def agent(prompt: str) -> str | None:
-        messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
+        messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": prompt}]
         while True:
             response = await client.chat.completions.create(model=model, messages=messages, tools=TOOLS)
             message = response.choices[0].message
-            if not message.tool_calls:
+            calls = [c for c in message.tool_calls or () if isinstance(c, ChatCompletionMessageFunctionToolCall)]
+            if not calls:
                 return message.content
-            messages.append(message.model_dump(exclude_none=True))
-            for call in message.tool_calls:
+            messages.append({"role": "assistant", "tool_calls": [
+                {"id": call.id, "type": "function",
+                 "function": {"name": call.function.name, "arguments": call.function.arguments}} for call in calls]})
+            for call in calls:
                 try:
                     content = tool(**json.loads(call.function.arguments))
                 except RuntimeError as exc:

@@ -1,6 +1,7 @@
 """A pydantic-ai weather agent on a `FunctionModel` that reads each task's prompt.
 
-The framework tests write this file's source into pytester conftests. Needs pydantic-ai-slim.
+The framework tests' pytester conftests import it (`from tests.pydantic_ai_weather import build_agent`).
+Needs pydantic-ai-slim.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.usage import RequestUsage
 
 TOOL_PROMPT = re.compile(r"(weather|forecast) in (\w+)")
-TOOLS_RUNNING = {"now": 0, "peak": 0}  # how many get_weather calls overlapped: proof the tasks ran concurrently
+IN_FLIGHT = {"now": 0, "peak": 0}  # how many get_weather calls overlapped: proof the tasks ran concurrently
 
 
 async def get_weather(city: str) -> str:
     """Current weather for a city."""
-    TOOLS_RUNNING["now"] += 1
-    TOOLS_RUNNING["peak"] = max(TOOLS_RUNNING["peak"], TOOLS_RUNNING["now"])
+    IN_FLIGHT["now"] += 1
+    IN_FLIGHT["peak"] = max(IN_FLIGHT["peak"], IN_FLIGHT["now"])
     await asyncio.sleep(0.02)
-    TOOLS_RUNNING["now"] -= 1
+    IN_FLIGHT["now"] -= 1
     return f"sunny in {city}"
 
 

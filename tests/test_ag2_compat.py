@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import read_single_run, record, write_suite
+from .helpers import load_run_json, record, stored_tasks, write_suite
 
 ag2_eval = pytest.importorskip("ag2.eval", reason="needs the frameworks extra")
 
-AGENT_SOURCE = (Path(__file__).parent / "ag2_weather.py").read_text(encoding="utf-8")
-
-CONFTEST = AGENT_SOURCE + '''
+CONFTEST = '''
 import pytest
+from tests.ag2_weather import ag2_scorers, build_agent
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +60,7 @@ def both_runs(pytester: pytest.Pytester) -> tuple[Path, Path]:
 
 
 def test_ag2_scorers_give_the_same_feedback_here_as_in_run_agent(both_runs: tuple[Path, Path]) -> None:
-    ours, theirs = (json.loads(path.read_text(encoding="utf-8")) for path in both_runs)
+    ours, theirs = (load_run_json(path) for path in both_runs)
     ours_by_id = {task["task_id"]: ag2_feedback(task) for task in ours["tasks"]}
     theirs_by_id = {task["task_id"]: ag2_feedback(task) for task in theirs["tasks"]}
     assert ours_by_id == theirs_by_id
@@ -72,7 +70,7 @@ def test_ag2_scorers_give_the_same_feedback_here_as_in_run_agent(both_runs: tupl
 
 
 def test_a_crashing_ag2_scorer_keeps_its_record_and_fails_the_item(both_runs: tuple[Path, Path]) -> None:
-    crash = next(task for task in read_single_run(both_runs[0].parent)["tasks"] if task["task_id"] == "crash")
+    crash = stored_tasks(both_runs[0].parent)["crash"]
     (fragile,) = [fb for fb in crash["feedback"] if fb["key"] == "fragile"]
     assert fragile["score"] is None and fragile["comment"] == "scorer raised: ZeroDivisionError: division by zero"
     assert fragile["passed"] is False

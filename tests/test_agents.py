@@ -19,8 +19,11 @@ TASK = Task(task_id="t", inputs={"input": "hello"})
 
 
 def run(agent: Any) -> Any:
+    async def call(pool: ThreadPoolExecutor) -> Any:
+        return await adapt_agent(agent, pool)(TASK)
+
     with ThreadPoolExecutor(1) as pool:
-        return asyncio.run(adapt_agent(agent, pool)(TASK))
+        return asyncio.run(call(pool))
 
 
 def sync_agent(prompt: str) -> str:

@@ -53,8 +53,8 @@ def write_suite(path: Path, prompts: list[str]) -> None:
 
 def run_session(pytester: pytest.Pytester, *args: str) -> subprocess.CompletedProcess[str]:
     """A real pytest process, so a leaked BaseException or a hang shows as what it is."""
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function",
-               "--eval-suite=s.jsonl", "--eval-store=runs", *args]
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+               "-o", "asyncio_default_fixture_loop_scope=function", "--eval-suite=s.jsonl", "--eval-store=runs", *args]
     return subprocess.run(command, cwd=pytester.path, capture_output=True, text=True, timeout=SESSION_TIMEOUT,
                           check=False)
 

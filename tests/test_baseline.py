@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from pytest_agenteval.results.compare import compare
 from pytest_agenteval.results.models import FeedbackRecord, RunResult, SuiteInfo, TaskResult, TokenRecord
 
 from .ci_agents import make_project
+from .helpers import load_run_json
 
 
 def task(task_id: str, *passed: bool, repeat: int = 1, prompt: str | None = None, tokens: int = 10,
@@ -78,21 +78,16 @@ def test_latest_baseline_flags_regressions_and_drift_and_fails_the_gate(
                                 "--eval-run-id=now-1", "--eval-baseline=latest", "--eval-fail-on-regression")
     assert second.ret == pytest.ExitCode.TESTS_FAILED
     second.stdout.fnmatch_lines([
+        "  FAIL regression: 1 pass->fail flip(s) against baseline base-1 [--eval-fail-on-regression]",
         "baseline: run base-1 (label m1): 1 regressed, 0 fixed, 1 drifted, 0 added, 0 removed, 1 unchanged",
         "  regressed  s.jsonl::b  1/1 -> 0/1  scorers pass->fail: echoed",
         "  drifted    s.jsonl::c  not comparable: inputs changed",
         "  suite pass rate 100.0% -> 66.7% (-33.33 points); tokens/item 0 -> 0 (+0); ms/item *",
         "  scorer echoed 100.0% -> 66.7% (-33.33 points)",
-        "  FAIL regression: 1 pass->fail flip(s) against baseline base-1 [--eval-fail-on-regression]",
     ])
-    stored = RunResult.model_validate(only_run_named(pytester, "now-1"))
+    stored = RunResult.model_validate(load_run_json(pytester.path / "runs" / "now-1.json"))
     assert stored.baseline is not None and stored.baseline.base_run_id == "base-1"
     assert [t.status for t in stored.baseline.tasks] == ["unchanged", "regressed", "drifted"]
-
-
-def only_run_named(pytester: pytest.Pytester, run_id: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((pytester.path / "runs" / f"{run_id}.json").read_text())
-    return data
 
 
 def test_latest_without_an_earlier_run_of_the_label_passes_and_says_so(pytester: pytest.Pytester) -> None:
@@ -111,8 +106,9 @@ def test_a_committed_baseline_file_is_compared_without_a_store(pytester: pytest.
     result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-baseline=runs/blessed.json",
                                 "--eval-fail-on-regression")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["baseline: run blessed: 0 regressed, 0 fixed, 0 drifted, 0 added, 0 removed, "
-                                 "2 unchanged", "  PASS regression: 0 pass->fail flip(s) against baseline blessed*"])
+    result.stdout.fnmatch_lines(["  PASS regression: 0 pass->fail flip(s) against baseline blessed*",
+                                 "baseline: run blessed: 0 regressed, 0 fixed, 0 drifted, 0 added, 0 removed, "
+                                 "2 unchanged"])
 
 
 def test_a_bad_baseline_is_a_usage_error_naming_the_file(pytester: pytest.Pytester) -> None:

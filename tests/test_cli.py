@@ -13,7 +13,7 @@ import pytest
 from pytest_agenteval.cli import main
 
 from .ci_agents import make_project
-from .test_run_json import comparable
+from .helpers import comparable, load_run_json
 
 GATES = ("--eval-fail-under=0.5", "--eval-fail-under=adv=0.5")
 
@@ -32,22 +32,17 @@ def without_outcomes(run: dict[str, Any]) -> dict[str, Any]:
     return run | {"tasks": [{k: v for k, v in task.items() if k != "outcome"} for task in run["tasks"]]}
 
 
-def load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
-
-
 def test_merging_two_shards_gives_the_run_of_the_whole_suite(
         pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]) -> None:
     runs = run_shards(pytester)
     code = main(["merge", str(runs / "shard-1.json"), str(runs / "shard-2.json"), "-o", str(runs / "merged.json")])
     assert code == 0
-    whole, merged = load(runs / "whole.json"), load(runs / "merged.json")
+    whole, merged = load_run_json(runs / "whole.json"), load_run_json(runs / "merged.json")
     # Each shard shows its items by its own gates (xfailed or failed); the run's content is the same.
     assert comparable(without_outcomes(merged)) == comparable(without_outcomes(whole))
     assert merged["gates"] == whole["gates"] and len(merged["gates"]) == 2
     assert (merged["run_id"], merged["exit_status"]) == ("merged", None)
-    assert len(load(runs / "shard-1.json")["tasks"]) == 4
+    assert len(load_run_json(runs / "shard-1.json")["tasks"]) == 4
     assert "gates:" in capsys.readouterr().out
 
 
@@ -57,7 +52,7 @@ def test_merge_exits_1_when_the_merged_run_fails(pytester: pytest.Pytester) -> N
         pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", f"--eval-run-id={run_id}", "-k", selection)
     runs = pytester.path / "runs"
     assert main(["merge", str(runs / "s1.json"), str(runs / "s2.json"), "-o", str(runs / "all.json")]) == 1
-    assert load(runs / "all.json")["aggregates"]["verdicts"] == {"failed": 1, "passed": 1}
+    assert load_run_json(runs / "all.json")["aggregates"]["verdicts"] == {"failed": 1, "passed": 1}
 
 
 def test_merge_refuses_overlapping_shards_and_different_configurations(
@@ -87,7 +82,7 @@ def test_show_renders_the_stored_run_as_text_json_and_markdown(
     assert main(["show", path]) == 0
     text = capsys.readouterr().out.splitlines()
     assert text[0] == "run r1" and "  s.jsonl::broken  0/1 passed (needs 1)" in text
-    assert text[-1].startswith("  PASS suite: 50.0% of tasks pass (1/2)")
+    assert text[1] == "gates:" and text[2].startswith("  PASS suite: 50.0% of tasks pass (1/2)")
     assert main(["show", path, "--format=json"]) == 0
     assert json.loads(capsys.readouterr().out)["run_id"] == "r1"
     assert main(["show", path, "--format", "markdown"]) == 0
@@ -147,13 +142,13 @@ def test_bless_copies_a_complete_run_to_the_baseline_file(
     target = pytester.path / "baselines" / "main.json"
     capsys.readouterr()
     assert main(["bless", str(pytester.path / "runs" / "good.json"), "--to", str(target)]) == 0
-    assert load(target)["run_id"] == "good"
+    assert load_run_json(target)["run_id"] == "good"
     assert capsys.readouterr().out.startswith("blessed run good as the baseline ")
-    partial = load(target) | {"partial": True, "run_id": "cut"}
+    partial = load_run_json(target) | {"partial": True, "run_id": "cut"}
     (pytester.path / "cut.json").write_text(json.dumps(partial))
     assert main(["bless", str(pytester.path / "cut.json"), "--to", str(target)]) == 2
     assert "run cut is partial (the session was interrupted); bless a complete run" in capsys.readouterr().err
-    assert load(target)["run_id"] == "good"
+    assert load_run_json(target)["run_id"] == "good"
 
 
 def test_the_module_entry_point_prints_the_schema() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ECHO_CONFTEST, record, write_suite
+from .helpers import ECHO_CONFTEST, record, write_suite
 
 SUITE = [
     record("greet", "hello", tags=["smalltalk"]),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import read_single_run, record, write_suite
+from .helpers import read_single_run, record, write_suite
 
 TRACKING_CONFTEST = '''
 import asyncio, json, logging, os, time
@@ -130,12 +130,12 @@ def test_exitfirst_stops_within_the_lookahead(tracked: pytest.Pytester) -> None:
 
 
 def test_concurrency_inside_each_xdist_worker(tracked: pytest.Pytester) -> None:
-    write_suite(tracked.path / "s.jsonl", [record(f"t{i}") for i in range(24)])
+    write_suite(tracked.path / "s.jsonl", [record(f"t{i}") for i in range(8)])
     result = tracked.runpytest("--eval-suite=s.jsonl", "--eval-concurrency=4", "-n", "2",
                                "--dist", "loadfile", "--eval-store=runs")
-    result.assert_outcomes(passed=24)
+    result.assert_outcomes(passed=8)
     assert max_in_flight(tracked.path) > 1
-    assert len(read_single_run(tracked.path / "runs")["tasks"]) == 24
+    assert len(read_single_run(tracked.path / "runs")["tasks"]) == 8
 
 
 def test_agent_bound_to_pytest_asyncio_session_loop(pytester: pytest.Pytester) -> None:
@@ -178,7 +178,7 @@ async def eval_agent(eval_task):
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
 def test_ctrl_c_cancels_pending_calls_and_writes_a_partial_run(tracked: pytest.Pytester) -> None:
     write_suite(tracked.path / "s.jsonl", [record(f"t{i}") for i in range(200)])
-    env = {**os.environ, "AGENT_SLEEP": "0.5", "PYTEST_ADDOPTS": "-o asyncio_default_fixture_loop_scope=function"}
+    env = {**os.environ, "AGENT_SLEEP": "0.5"}  # PYTEST_ADDOPTS as for every inner run (tests/conftest.py)
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "--eval-suite=s.jsonl", "--eval-concurrency=4", "--eval-store=runs",
          "-p", "no:cacheprovider"], cwd=tracked.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -35,9 +36,9 @@ def crashing_project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def stored_task(pytester: pytest.Pytester) -> dict[str, object]:
+def stored_task(pytester: pytest.Pytester) -> dict[str, Any]:
     (run_file,) = (pytester.path / "runs").glob("*.json")
-    task: dict[str, object] = json.loads(run_file.read_text())["tasks"][0]
+    task: dict[str, Any] = json.loads(run_file.read_text())["tasks"][0]
     return task
 
 
@@ -47,7 +48,7 @@ def test_the_agent_and_scorer_tracebacks_are_stored_without_plugin_frames(crashi
     agent_traceback = str(task["traceback"])
     assert "in look_up_forecast" in agent_traceback and "in agent" in agent_traceback
     assert agent_traceback.rstrip().endswith("ConnectionError: forecast service down for Oslo")
-    (feedback,) = task["feedback"]  # type: ignore[misc]
+    (feedback,) = task["feedback"]
     assert "in divide_by_nothing" in feedback["traceback"] and "ZeroDivisionError" in feedback["traceback"]
     for shown in (agent_traceback, feedback["traceback"]):
         assert "pytest_agenteval" not in shown and "asyncio" not in shown and "concurrent" not in shown

@@ -10,7 +10,7 @@ from pytest_agenteval.gates.spec import gate_spec
 from pytest_agenteval.results.verdicts import Interval, allowed_misses, pass_at_k, pass_hat_k, wilson
 
 from .ci_agents import make_project
-from .conftest import read_single_run
+from .helpers import read_single_run
 
 
 def test_pass_at_k_and_pass_hat_k_are_the_unbiased_estimators() -> None:
@@ -48,13 +48,13 @@ def test_a_tolerated_miss_is_xfailed_and_the_flaky_task_gets_a_verdict(pytester:
     result.assert_outcomes(passed=5, xfailed=1)
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines([
+        "gates:",  # the gates come first in the summary
+        "  PASS suite: 100.0% of tasks pass (2/2) >= 100.0% required [--eval-fail-under=1.0 (default)]",
         "repeats: task pass rate 0.6; 1 pass, 1 flaky, 0 fail",
         "  flaky  s.jsonl::flaky  2/3  pass@3=1.00 pass^3=0.00  [95% CI 20.8%-93.9%]",
         "failing tasks:",
         "  s.jsonl::flaky  2/3 passed (tolerated)",
         "    echoed: False",
-        "gates:",
-        "  PASS suite: 100.0% of tasks pass (2/2) >= 100.0% required [--eval-fail-under=1.0 (default)]",
         "XFAIL s.jsonl::flaky[r3] - tolerated by --eval-task-pass-rate=0.6: miss 1 of at most 1 in 3 repeats",
     ])
     run = read_single_run(pytester.path / "runs")
@@ -68,9 +68,9 @@ def test_the_miss_that_breaks_the_task_pass_rate_is_red(pytester: pytest.Pyteste
     result.assert_outcomes(passed=3, xfailed=1, failed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([
-        "  s.jsonl::broken  0/3 passed (needs 2)",
         "  FAIL suite: 50.0% of tasks pass (1/2) < 100.0% required: short by 50.0 points, "
         "1 more task(s) must pass [--eval-fail-under=1.0 (default)]",
+        "  s.jsonl::broken  0/3 passed (needs 2)",
     ])
 
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from .ci_agents import make_project
-from .conftest import read_single_run
+from .helpers import read_single_run
 
 BUDGET_CONFTEST_TAIL = '''
 import time

@@ -9,7 +9,7 @@ import pytest
 
 from pytest_agenteval.results.store import read_run, run_json_schema
 
-from .conftest import ECHO_CONFTEST, read_single_run, record, write_suite
+from .helpers import ECHO_CONFTEST, comparable, load_run_json, read_single_run, record, stored_tasks, write_suite
 
 AG2_TASK_FIELDS = {"task_id", "inputs", "reference_outputs", "tags", "metadata", "duration_ms", "events",
                    "exception", "tokens", "feedback", "budget_violation", "trace_ref"}
@@ -21,13 +21,6 @@ def make_suites(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(ECHO_CONFTEST)
     write_suite(pytester.path / "a.jsonl", [record(f"a{i}", tags=["alpha"]) for i in range(4)] + [record("crash")])
     write_suite(pytester.path / "b.jsonl", [record(f"b{i}") for i in range(3)])
-
-
-def comparable(run: dict[str, object]) -> dict[str, object]:
-    """The run without what legitimately differs between two runs (ids, times, workers)."""
-    tasks = [{k: v for k, v in task.items() if k not in {"duration_ms", "trace_ref", "worker", "trace"}}
-             for task in run["tasks"]]  # type: ignore[attr-defined]
-    return {"tasks": tasks, "aggregates": run["aggregates"], "suite": run["suite"]}
 
 
 def test_run_json_is_the_same_with_and_without_workers(pytester: pytest.Pytester) -> None:
@@ -47,7 +40,7 @@ def test_run_json_keeps_ag2_fields_and_adds_ours(pytester: pytest.Pytester) -> N
     result = pytester.runpytest("--eval-suite=a.jsonl", "--eval-store=runs", "--eval-run-id=nightly-1",
                                 "--eval-label=echo", "--eval-max-tokens=100")
     result.stdout.fnmatch_lines(["*run JSON: *runs/nightly-1.json*"])
-    run = json.loads((pytester.path / "runs" / "nightly-1.json").read_text())
+    run = load_run_json(pytester.path / "runs" / "nightly-1.json")
     assert set(run) >= AG2_RUN_FIELDS
     assert run["schema_version"] == "0.2" and run["label"] == "echo"
     assert run["suite"] == {"name": "a", "size": 5, "source": "a.jsonl"}
@@ -116,7 +109,7 @@ def eval_agent():
     write_suite(pytester.path / "s.jsonl", [record("a"), record("dies", "die", tags=["fragile"]), record("b")])
     result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "-n", "2", "--eval-concurrency=1")
     result.assert_outcomes(passed=2, failed=1)
-    tasks = {task["task_id"]: task for task in read_single_run(pytester.path / "runs")["tasks"]}
+    tasks = stored_tasks(pytester.path / "runs")
     dead = tasks["dies"]
     assert (dead["verdict"], dead["exception"]["type"], dead["line"], dead["tags"]) == (
         "error", "WorkerCrashed", 2, ["fragile"])

@@ -47,7 +47,7 @@ def scoring(value: Any, comment: str | None = None) -> Scorer:
 def test_numeric_score_is_checked_against_inclusive_bounds(
     score: float, bounds: dict[str, float], passed: bool, comment: str
 ) -> None:
-    feedback = grade(threshold(scoring(score), **bounds))
+    feedback = grade(threshold(scoring(score), at_least=bounds.get("at_least"), at_most=bounds.get("at_most")))
     assert (feedback.key, feedback.score, feedback.passed, feedback.comment) == (
         "quality",
         passed,

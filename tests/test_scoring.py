@@ -156,8 +156,9 @@ def test_wrapping_a_scorer_twice_is_an_error() -> None:
     def once() -> bool:
         return True
 
+    already: Any = once  # what a user without a type checker passes
     with pytest.raises(TypeError, match="scorer 'once' is already a Scorer; do not wrap it twice"):
-        Scorer(once)
+        Scorer(already)
 
 
 def test_crashing_scorer_becomes_failed_feedback_with_the_real_error_type() -> None:

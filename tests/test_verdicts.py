@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import read_single_run, record, write_suite
+from .helpers import read_single_run, record, write_suite
 
 SCORED_CONFTEST = '''
 import pytest

@@ -51,6 +51,18 @@ def adapt_agent(agent: Any, executor: Executor | None = None, provider: TracerPr
     )
 
 
+def describe_agent(agent: Any) -> str | None:
+    """What the agent is, for a warning when it leaves no spans; None for a plain callable, which may well make
+    no model calls at all."""
+    for adapter in FRAMEWORK_ADAPTERS:
+        if adapter.matches(agent):
+            return f"the {type(adapter).__name__.removesuffix('Adapter')} agent {type(agent).__name__!r}"
+    for name in AGENT_METHODS:
+        if callable(getattr(agent, name, None)) and not inspect.isclass(agent):
+            return f"the agent {type(agent).__name__!r} (called through its `{name}` method)"
+    return None
+
+
 def _bind(fn: Callable[..., Any], executor: Executor | None, *, wants_task: bool) -> AgentCall:
     is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
 
@@ -88,11 +100,20 @@ def normalize_outputs(returned: Any) -> dict[str, Any]:
     if isinstance(value, str):
         return {"body": value, "content": _parse_json(value), "raw": returned}
     content = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+    return {"body": _body_text(content), "content": content, "raw": returned}
+
+
+def _body_text(content: Any) -> str:
+    """The answer as text: JSON when it is JSON-able, else its str; never raises (a hostile `__str__`, a cycle
+    or an integer too long to print is stored in a safe, marked form later, and its item fails)."""
     try:
-        body = json.dumps(content, ensure_ascii=False)
-    except (TypeError, ValueError):
-        body = str(content)
-    return {"body": body, "content": content, "raw": returned}
+        return json.dumps(content, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        pass
+    try:
+        return str(content)
+    except Exception:  # __str__ and __repr__ are user code
+        return f"<{type(content).__name__} that cannot be shown as text>"
 
 
 def _unwrap(returned: Any) -> Any:

@@ -12,11 +12,12 @@ import pytest
 
 from pytest_agenteval.agents.calls import AgentTypeError
 from pytest_agenteval.budgets import Budgets
-from pytest_agenteval.collect.records import LoadedRecord, RecordError, load_suite
+from pytest_agenteval.collect.names import marker_tags, node_name
+from pytest_agenteval.collect.records import LoadedRecord, RecordError, SuiteReader
 from pytest_agenteval.config import read_options
 from pytest_agenteval.keys import HOST_KEY, RESULT_KEY, SEQUENTIAL_WARNED_KEY
 from pytest_agenteval.report.junit import junit_properties
-from pytest_agenteval.report.terminal import render_task_failure
+from pytest_agenteval.report.terminal import printable, render_task_failure
 from pytest_agenteval.results.models import TaskResult
 from pytest_agenteval.run.grade import error_task_result, to_task_result
 from pytest_agenteval.run.prefetch import shared_agent_definition, upcoming_tasks
@@ -26,7 +27,7 @@ from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.capture import TracingUnavailableError
 from pytest_agenteval.tracing.conventions import SpanConvention
 from pytest_agenteval.tracing.model import ErrorInfo
-from pytest_agenteval.warning_types import BudgetExceededWarning, SequentialRunWarning, TraceWarning
+from pytest_agenteval.warning_types import BudgetExceededWarning, SequentialRunWarning, SuiteWarning, TraceWarning
 
 
 class EvalFailure(Exception):
@@ -42,31 +43,70 @@ def run_eval_task(request: pytest.FixtureRequest, eval_agent: Any, eval_scorers:
     """Run one eval task. This is every EvalItem's test function; its parameters are the fixtures it uses."""
     item = request.node
     assert isinstance(item, EvalItem)  # pytest hands a test function its own item
-    runtime = request.config.stash[HOST_KEY].runtime_for(request)
-    item.run_eval(runtime, eval_agent, eval_scorers, eval_budgets, tuple(eval_span_conventions))
+    host = request.config.stash[HOST_KEY]
+    item.run_eval(host.runtime_for(request), eval_agent, eval_scorers, eval_budgets, tuple(eval_span_conventions),
+                  suspects=host.suspects)
+
+
+# Bad lines of one file shown as items of their own; the rest become one item that counts and lists them (a
+# million error items took 11 minutes to report). Every bad line still reaches the run's invalid_records.
+MAX_INVALID_ITEMS = 20
 
 
 class EvalSuite(pytest.File):
-    """A JSONL suite file."""
+    """A JSONL suite file, read line by line: its items in line order, then its warnings."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        options = read_options(self.config)
-        loaded = load_suite(self.path, display_path=self.nodeid)
-        for error in loaded.errors:
-            yield InvalidRecord.from_parent(self, name=f"invalid-line-{error.line}", error=error)
+        repeats = read_options(self.config).repeats
+        reader = SuiteReader(self.path, self.nodeid)
+        self.keyword_sets: dict[tuple[str, ...], set[str]] = {}
         # Every item runs `run_eval_task` under this file: resolve its fixtures once and share them, as pytest
         # does for the items of one parametrized test (resolving them per item was most of collection time).
         fixtureinfo = None
-        for tag in dict.fromkeys(tag for each in loaded.records for tag in each.record.tags):
-            self.config.addinivalue_line("markers", f"{tag}: eval task tag")
-        for loaded_record in loaded.records:
-            for item in self._items_for(loaded_record, options.repeats, fixtureinfo):
+        markers: set[str] = set()
+        shown = 0
+        hidden: list[RecordError] = []
+        for entry in reader:
+            if isinstance(entry, RecordError):
+                if shown < MAX_INVALID_ITEMS:
+                    shown += 1
+                    yield InvalidRecord.from_parent(self, name=invalid_item_name(entry), error=entry)
+                else:
+                    hidden.append(entry)
+                continue
+            for tag in marker_tags(entry.record.tags):
+                if tag not in markers:  # registered before the first item that carries it (--strict-markers)
+                    markers.add(tag)
+                    self.config.addinivalue_line("markers", f"{tag}: eval task tag")
+            for item in self._items_for(entry, repeats, fixtureinfo):
                 fixtureinfo = item._fixtureinfo
                 yield item
+        if hidden:
+            yield InvalidRecord.from_parent(self, name=f"invalid-lines-{hidden[0].line}-{hidden[-1].line}",
+                                            error=summary_of(hidden), hidden=hidden)
+        yield from self._warn(reader.warnings())
 
     def _items_for(self, loaded: LoadedRecord, repeats: int, fixtureinfo: Any = None) -> Iterator[EvalItem]:
         for repeat in range(1, repeats + 1):
             yield EvalItem.from_parent(self, task=loaded.task(self.nodeid, repeat, repeats), fixtureinfo=fixtureinfo)
+
+    def keyword_set(self, words: tuple[str, ...]) -> set[str]:
+        """One `extra_keyword_matches` set for this suite's items with the same words (pytest only reads it):
+        216 bytes an item, a tenth of an item's memory on a suite of a million records."""
+        found = self.keyword_sets.get(words)
+        if found is None:
+            found = self.keyword_sets[words] = set(words)
+        return found
+
+    def _warn(self, messages: Sequence[str]) -> Iterator[InvalidRecord]:
+        """Warn through pytest; under `-W error` a warning becomes this suite's error item, never a collection
+        error that would stop every other suite."""
+        for message in messages:
+            try:
+                self.warn(SuiteWarning(message))
+            except SuiteWarning as exc:
+                error = RecordError(self.nodeid, 0, f"SuiteWarning, turned into an error by a warnings filter: {exc}")
+                yield InvalidRecord.from_parent(self, name="suite-warning", error=error)
 
 
 class EvalItem(pytest.Function):
@@ -75,17 +115,20 @@ class EvalItem(pytest.Function):
     def __init__(self, *, task: Task, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.task = task
-        for tag in task.tags:
+        for tag in marker_tags(task.tags):  # other tags still group, gate and match -k
             self.add_marker(tag)
-        self.extra_keyword_matches.update(task.tags)
+        name = node_name(task.task_id)
+        words = (*task.tags, task.task_id) if name != task.task_id else task.tags  # -k: the id as written, too
+        self.extra_keyword_matches = (self.parent.keyword_set(words) if isinstance(self.parent, EvalSuite)
+                                      else set(words))
         parent_id = getattr(self.parent, "id", None)
         if task.repeats > 1 and parent_id is not None:
             # pytest >= 9.2 keeps a structured id; without it `--lf` cannot match `name[r1]` (pytest#15045).
-            self._id = parent_id.child(task.task_id).with_params(f"r{task.repeat}")
+            self._id = parent_id.child(name).with_params(f"r{task.repeat}")
 
     @classmethod
     def from_parent(cls, parent: pytest.Collector, *, task: Task, **kwargs: Any) -> EvalItem:  # type: ignore[override]
-        name = task.task_id if task.repeats == 1 else f"{task.task_id}[r{task.repeat}]"
+        name = node_name(task.task_id) if task.repeats == 1 else f"{node_name(task.task_id)}[r{task.repeat}]"
         item: EvalItem = super().from_parent(parent, name=name, callobj=run_eval_task, task=task, **kwargs)
         return item
 
@@ -93,9 +136,11 @@ class EvalItem(pytest.Function):
         return self.path, self.task.line - 1, self.name
 
     def run_eval(self, runtime: EvalRuntime, agent: Any, scorers: Any, budgets: Any,
-                 conventions: tuple[SpanConvention, ...] = ()) -> None:
-        """Run, trace and grade the task; store the result, then warn on budgets, then fail if it failed."""
-        upcoming = upcoming_tasks(self, runtime.window)
+                 conventions: tuple[SpanConvention, ...] = (), suspects: frozenset[str] = frozenset()) -> None:
+        """Run, trace and grade the task; store the result, then warn on budgets, then fail if it failed.
+        `suspects` (after an xdist worker died) run alone and are never started ahead."""
+        alone = self.nodeid in suspects
+        upcoming = [] if alone else [each for each in upcoming_tasks(self, runtime.window) if each.key not in suspects]
         if runtime.concurrency > 1 and shared_agent_definition(self) is None:
             warn_once_about_sequential_runs(self)
         # Wiring problems are for the user to fix, not properties of this task: no traceback.
@@ -105,13 +150,13 @@ class EvalItem(pytest.Function):
             self.fail_wiring(exc, str(exc))
         try:
             evaluation, output = runtime.evaluate(self.nodeid, self.task, agent, scorer_list, task_budgets, upcoming,
-                                                  conventions)
+                                                  conventions, alone=alone)
         except AgentTypeError as exc:
             self.fail_wiring(exc, str(exc))
         except TracingUnavailableError as exc:
             self.fail_wiring(exc, f"cannot trace the agent: {exc}")
         if output.text():
-            self.add_report_section("call", "agent output", output.text())
+            self.add_report_section("call", "agent output", printable(output.text(), multiline=True))
         result = to_task_result(evaluation, node_id=self.nodeid, worker=worker_name())
         self.stash[RESULT_KEY] = result
         self.user_properties.extend(junit_properties(result))  # in the call phase, so the report has them
@@ -137,16 +182,20 @@ class EvalItem(pytest.Function):
         if isinstance(excinfo.value, EvalFailure):
             return render_task_failure(excinfo.value.result, tracebacks=self.config.get_verbosity() >= 2)
         if isinstance(excinfo.value, BudgetExceededWarning):  # turned into an error by -W error::...
-            return f"BudgetExceededWarning: {excinfo.value}"
+            return printable(f"BudgetExceededWarning: {excinfo.value}")
         return super().repr_failure(excinfo)
 
 
 class InvalidRecord(pytest.Item):
-    """A bad suite line, reported as its own error at setup; the suite's good records still run."""
+    """A bad suite line (or an unreadable suite file), reported as its own error at setup; the suite's good records
+    still run. One item may stand for many lines past the first MAX_INVALID_ITEMS: `error` is what it shows,
+    `errors` every line it stands for.
+    """
 
-    def __init__(self, *, error: RecordError, **kwargs: Any) -> None:
+    def __init__(self, *, error: RecordError, hidden: Sequence[RecordError] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.error = error
+        self.errors: tuple[RecordError, ...] = tuple(hidden) or (error,)
 
     def setup(self) -> None:
         pytest.fail(str(self.error), pytrace=False)
@@ -156,6 +205,18 @@ class InvalidRecord(pytest.Item):
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return self.path, max(self.error.line - 1, 0), self.name
+
+
+def invalid_item_name(error: RecordError) -> str:
+    return f"invalid-line-{error.line}" if error.line else "invalid-suite"
+
+
+def summary_of(hidden: Sequence[RecordError]) -> RecordError:
+    """What the item standing for many bad lines shows: how many, where, and the first problem."""
+    first = hidden[0]
+    return RecordError(first.path, first.line, (
+        f"and {len(hidden)} more bad lines, up to line {hidden[-1].line}, each listed in the run JSON's "
+        f"invalid_records; the first: {first.message}"))
 
 
 def warn_once_about_sequential_runs(item: EvalItem) -> None:

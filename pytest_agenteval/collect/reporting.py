@@ -1,10 +1,12 @@
 """The per-process hooks of eval items, registered when the first suite is collected: each item's result
 rides on its report (so it survives xdist), a tolerated miss becomes an xfail, a bad line keeps its message.
+Secrets are masked here, where each report is made (on the xdist worker), so nothing downstream sees them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import os
+from collections.abc import Generator, Sequence
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,9 @@ from pytest_agenteval.collect.items import EvalFailure, EvalItem, EvalSuite, Inv
 from pytest_agenteval.config import read_options
 from pytest_agenteval.gates.tolerance import MissLedger
 from pytest_agenteval.keys import RECORD_ERROR_ATTR, REPORT_ATTR, RESULT_KEY
+from pytest_agenteval.report.redact import Redactor, RedactorCache
+from pytest_agenteval.report.terminal import printable
+from pytest_agenteval.results.storable import clean_text
 
 REPORTER_NAME = "agenteval-items"
 
@@ -21,16 +26,18 @@ def collect_suite(parent: pytest.Collector, path: Path) -> EvalSuite:
     """The collector of one suite file; the first one registers the item hooks of this process."""
     plugins = parent.config.pluginmanager
     if not plugins.has_plugin(REPORTER_NAME):
-        plugins.register(ItemReporter(MissLedger(read_options(parent.config))), REPORTER_NAME)
+        options = read_options(parent.config)
+        plugins.register(ItemReporter(MissLedger(options), options.redact), REPORTER_NAME)
     suite: EvalSuite = EvalSuite.from_parent(parent, path=path)
     return suite
 
 
 class ItemReporter:
-    """Puts each eval item's result, or each bad line's message, on its report."""
+    """Puts each eval item's result, or each bad line's message, on its report, with secrets masked."""
 
-    def __init__(self, ledger: MissLedger) -> None:
+    def __init__(self, ledger: MissLedger, redact: Sequence[str] = ()) -> None:
         self.ledger = ledger
+        self.redactors = RedactorCache(redact)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -38,15 +45,20 @@ class ItemReporter:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         if isinstance(item, EvalItem):
-            if call.when == "setup" and report.failed and call.excinfo is not None:
-                item.record_setup_error(call.excinfo.value)
+            if call.when in ("setup", "call") and report.failed and call.excinfo is not None:
+                item.record_setup_error(call.excinfo.value)  # a call that died before storing a result too
             self.review_miss(item, call, report)
+            redactor = self.redactors.current(os.environ)
             if (call.when == "call" or report.failed) and RESULT_KEY in item.stash:
                 # A JSON-safe dict rides on the report, so it survives xdist's serialization.
-                setattr(report, REPORT_ATTR, item.stash[RESULT_KEY].model_dump(mode="json"))
+                payload = item.stash[RESULT_KEY].model_dump(mode="json")
+                setattr(report, REPORT_ATTR, redactor.record(payload) if redactor.active else payload)
                 del item.stash[RESULT_KEY]
+            mask_report(report, redactor)
         elif isinstance(item, InvalidRecord) and call.when == "setup":
-            setattr(report, RECORD_ERROR_ATTR, str(item.error))
+            redactor = self.redactors.current(os.environ)
+            setattr(report, RECORD_ERROR_ATTR, [redactor.text(str(error)) for error in item.errors])
+            mask_report(report, redactor)
         return report
 
     def review_miss(self, item: EvalItem, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
@@ -59,3 +71,22 @@ class ItemReporter:
         if reason is not None:
             report.outcome = "skipped"  # what pytest's own xfail does, with `wasxfail` as the reason
             report.wasxfail = reason
+
+
+def mask_report(report: pytest.TestReport, redactor: Redactor) -> None:
+    """What pytest prints and writes from this report (failure text, captured sections, JUnit properties),
+    with secrets masked, control characters escaped in the sections, and lone surrogates (which xdist cannot
+    send) escaped everywhere."""
+    report.sections = [(title, printable(redactor.text(text), multiline=True)) for title, text in report.sections]
+    report.user_properties = [(name, clean_text(redactor.text(value)) if isinstance(value, str) else value)
+                              for name, value in report.user_properties]
+    longrepr = report.longrepr
+    if isinstance(longrepr, str):
+        report.longrepr = clean_text(redactor.text(longrepr))
+    elif isinstance(longrepr, tuple):  # a skip: (path, line, reason)
+        report.longrepr = (longrepr[0], longrepr[1], clean_text(redactor.text(longrepr[2])))
+    elif longrepr is not None and (redactor.active or report.failed):
+        shown = str(longrepr)
+        safe = clean_text(redactor.text(shown))
+        if safe != shown:  # a traceback that shows a secret (or cannot be sent) becomes plain text
+            report.longrepr = safe

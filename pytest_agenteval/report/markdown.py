@@ -1,6 +1,7 @@
 """The Markdown summary of one stored run (for `--eval-markdown`, `$GITHUB_STEP_SUMMARY`, `agenteval show`).
 
-Says what the terminal summary says, from the same `RunResult` and the same helpers in `report.py`.
+Says what the full terminal summary says, from the same `RunResult` and the same helpers in `terminal` and
+`digest`; long tables fold into `<details>`; control characters are escaped as there (read with `cat` too).
 """
 
 from __future__ import annotations
@@ -9,15 +10,26 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from pytest_agenteval.report.terminal import describe_gate, failure_reasons, group_rows, interval_range, percent
+from pytest_agenteval.report.digest import CauseGroup, group_causes
+from pytest_agenteval.report.terminal import (
+    describe_gate,
+    failure_reasons,
+    group_rows,
+    interval_range,
+    percent,
+    printable,
+)
 from pytest_agenteval.results.models import RunDiff, RunResult
+from pytest_agenteval.results.store import write_or_append
 from pytest_agenteval.results.verdicts import TaskVerdict, gates_passed, task_verdicts
 
 GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+FOLD_ROWS = 20  # a longer table is folded into <details>, so the summary's headings stay on one screen
+CAUSES_FROM = 10  # failing tasks from which a table of their causes comes first
 
 
 def cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return printable(str(value).replace("\n", " ")).replace("|", "\\|")
 
 
 def table(header: Sequence[object], rows: Sequence[Sequence[object]]) -> list[str]:
@@ -27,13 +39,21 @@ def table(header: Sequence[object], rows: Sequence[Sequence[object]]) -> list[st
 
 
 def render_markdown(run: RunResult) -> str:
-    """The whole summary: gates, groups, failing tasks, scorers, baseline, totals."""
+    """The whole summary: gates, rejected records, groups, scorers, failing tasks, baseline, totals."""
     title = f"## agenteval run `{run.run_id}`" + (f" ({run.label})" if run.label else "")
     judged = task_verdicts(run.tasks, run.config.task_pass_rate)
-    lines = [title, "", *render_gates(run), *render_groups(judged), *render_failing(judged), *render_scorers(run)]
+    lines = [title, "", *render_gates(run), *render_rejected(run.invalid_records), *render_groups(judged),
+             *render_scorers(run), *render_failing(judged)]
     lines.extend(render_baseline(run.baseline) if run.baseline else [])
     lines.extend(render_totals(run))
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
+
+
+def folded(summary: str, rows: int, lines: list[str]) -> list[str]:
+    """`lines` (a table), inside a <details> block when it has more than FOLD_ROWS rows."""
+    if rows <= FOLD_ROWS:
+        return lines
+    return [f"<details><summary>{summary}</summary>", "", *lines, "</details>", ""]
 
 
 def render_gates(run: RunResult) -> list[str]:
@@ -45,22 +65,43 @@ def render_gates(run: RunResult) -> list[str]:
         [[gate.spec, "pass" if gate.passed else "FAIL", describe_gate(gate)] for gate in run.gates])]
 
 
+def render_rejected(records: list[str]) -> list[str]:
+    """The suite records that were rejected, so never ran: each "file:line: problem"."""
+    if not records:
+        return []
+    return [f"### Rejected suite records: {len(records)}", "", "Not run; each is in the run JSON's "
+            "`invalid_records`.", "", *folded(f"all {len(records)} records", len(records),
+                                             table(["record"], [[record] for record in records]))]
+
+
 def render_groups(judged: list[TaskVerdict]) -> list[str]:
     rows = group_rows(judged)
-    return ["### Tasks by suite and tag", "", *table(
+    return ["### Tasks by suite and tag", "", *folded(f"{len(rows)} groups", len(rows), table(
         ["group", "passing tasks", "tasks", "pass rate", "95% CI"],
         [[name.strip(), passed, total, percent(passed / total), interval_range(passed, total)]
-         for name, passed, total in rows])]
+         for name, passed, total in rows]))]
 
 
 def render_failing(judged: list[TaskVerdict]) -> list[str]:
+    """With many failing tasks, their causes first (one row per shared comment or crash); then every task."""
     failing = [v for v in judged if v.label != "pass"]
     if not failing:
         return []
-    return ["### Failing tasks", "", *table(
+    lines = ["### Failing tasks", ""]
+    if len(failing) >= CAUSES_FROM:
+        groups = group_causes(failing)
+        lines.extend(["By cause (a task with several causes counts in each):", "", *folded(
+            f"{len(groups)} causes", len(groups), table(["cause", "tasks", "some of them"], [
+                [group.describe(), len(group.tasks), named(group)] for group in groups]))])
+    return lines + folded(f"all {len(failing)} failing tasks", len(failing), table(
         ["task", "passed", "label", "verdict", "reasons"],
         [[f"{v.suite}::{v.task_id}", f"{v.passes}/{v.runs}", v.label, "tolerated" if v.meets_policy else "fails",
-          "; ".join(failure_reasons(v))] for v in failing])]
+          "; ".join(failure_reasons(v))] for v in failing]))
+
+
+def named(group: CauseGroup) -> str:
+    names = group.names()
+    return ", ".join(names) + (f" and {len(group.tasks) - len(names)} more" if len(group.tasks) > len(names) else "")
 
 
 def render_scorers(run: RunResult) -> list[str]:
@@ -81,16 +122,17 @@ def render_baseline(diff: RunDiff) -> list[str]:
     summary = (f"Suite pass rate {percent(diff.suite_rate.base)} -> {percent(diff.suite_rate.current)}; "
                f"{len(diff.with_status('regressed'))} regressed, {len(diff.with_status('fixed'))} fixed, "
                f"{len(diff.with_status('drifted'))} drifted (not comparable).")
-    return [header, "", summary, "", *(table(["task", "change", "baseline", "now", "scorers pass->fail / drift"], rows)
-                                       if rows else [])]
+    changes = folded(f"{len(rows)} changed tasks", len(rows), table(
+        ["task", "change", "baseline", "now", "scorers pass->fail / drift"], rows)) if rows else []
+    return [printable(header), "", summary, "", *changes]
 
 
 def render_totals(run: RunResult) -> list[str]:
     aggregates = run.aggregates
     by_budget = ", ".join(f"{name}: {n}" for name, n in aggregates.budget_violations_by_budget.items())
     return ["### Totals", "", *table(
-        ["items", "errors", "tokens", "cost", "budget violations"],
-        [[len(run.tasks), aggregates.errors, aggregates.tokens.total,
+        ["items", "errors", "rejected records", "tokens", "cost", "budget violations"],
+        [[len(run.tasks), aggregates.errors, len(run.invalid_records), aggregates.tokens.total,
           "n/a" if aggregates.cost is None else f"{aggregates.cost:.6g}",
           f"{aggregates.budget_violations}" + (f" ({by_budget})" if by_budget else "")]])]
 
@@ -112,10 +154,10 @@ def publish_markdown(run: RunResult, path: Path | None, github_summary: bool) ->
 
 
 def write_text(path: Path, text: str, *, append: bool) -> str:
+    """Write (atomically) or append the summary; a failed write leaves the file as it was, never truncated.
+    The note says which; an error note starts with "ERROR:"."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a" if append else "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_or_append(path, text.encode("utf-8"), append=append)
     except OSError as exc:
-        return f"ERROR: Markdown summary not written to {path}: {exc}"
+        return f"ERROR: Markdown summary not written to {path}: {exc.strerror or exc}"
     return f"Markdown summary: {'appended to' if append else 'written to'} {path}"

@@ -1,11 +1,30 @@
-"""Text renderings of stored results: an item's failure message, the run's terminal summary, its gates."""
+"""Text renderings of stored results: an item's failure message, the run's terminal summary, its gates.
+Every line they return has its control characters escaped (`printable`), so stored text never drives the terminal.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
+from pytest_agenteval.report.digest import (
+    SHORT_CAUSES,
+    SHORT_CHANGES,
+    SHORT_FLAKY,
+    SHORT_REJECTED,
+    SHORT_SCORERS,
+    SHORT_SUITES,
+    SHORT_TASK_LINES,
+    Listing,
+    capped,
+    crash_text,
+    group_causes,
+    rest_by_kind,
+    short_group_rows,
+)
 from pytest_agenteval.results.models import (
     ChangeStatus,
     FeedbackRecord,
@@ -16,14 +35,49 @@ from pytest_agenteval.results.models import (
     TaskResult,
 )
 from pytest_agenteval.results.verdicts import TaskVerdict, required_passes, task_verdicts, wilson
+from pytest_agenteval.tracing.model import ErrorInfo
 
 MAX_SHOWN = 300
+# C0 and C1 controls (ESC starts CSI/OSC sequences, CR overwrites a line), DEL, Unicode line separators and
+# bidirectional overrides, lone surrogates; newline and tab are kept only in multi-line blocks.
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_UNPRINTABLE_LINE = re.compile(f"[\t\n{_CONTROL}]")
+_UNPRINTABLE_BLOCK = re.compile(f"[{_CONTROL}]")
+
+
+def printable(text: str, *, multiline: bool = False) -> str:
+    """`text` with control characters shown as visible escapes (`\\x1b`, `\\r`, `\\u202e`); with `multiline`,
+    newlines and tabs are kept (a CR before a newline is dropped)."""
+    pattern = _UNPRINTABLE_BLOCK if multiline else _UNPRINTABLE_LINE
+    if pattern.search(text) is None:
+        return text
+    if multiline:
+        text = text.replace("\r\n", "\n")
+    return pattern.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def shorten(value: Any, limit: int = MAX_SHOWN) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = text.replace("\n", "\\n")
+    """One line of at most `limit` characters, control characters escaped."""
+    try:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    text = printable(text)
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def describe_exception(error: ErrorInfo, limit: int = MAX_SHOWN) -> str:
+    """Why a task errored: the agent's exception, or a result that could not be stored as it is."""
+    return crash_text(error, shorten(error.message, limit))
 
 
 def describe_feedback(fb: FeedbackRecord) -> str:
@@ -44,7 +98,7 @@ def render_task_failure(result: TaskResult, *, tracebacks: bool = False) -> str:
         f"  output: {shorten(result.outputs['body']) if result.outputs.get('body') is not None else '(none)'}",
     ]
     if result.exception is not None:
-        lines.append(f"  agent raised {result.exception.type}: {shorten(result.exception.message)}")
+        lines.append(f"  {describe_exception(result.exception)}")
     failing = [fb for fb in result.feedback if fb.passed is False]
     if failing:
         lines.append("  failing scorers:")
@@ -54,48 +108,114 @@ def render_task_failure(result: TaskResult, *, tracebacks: bool = False) -> str:
         for who, shown in crashes:
             if shown:
                 lines.append(f"  {who} traceback:")
-                lines.extend(f"    {line}" for line in shown.rstrip().splitlines())
-    return "\n".join(lines)
+                lines.extend(f"    {line}" for line in shown.rstrip().split("\n"))
+    return "\n".join(printable(line) for line in lines)
 
 
-def render_summary(run: RunResult, json_path: str | None) -> list[str]:
-    """The terminal summary of a run, one line per entry."""
-    aggregates = run.aggregates
-    verdicts = Counter(aggregates.verdicts)
-    lines = [f"run {run.run_id}" + (f"  label: {run.label}" if run.label else "") + (
-        "  (partial: the session was interrupted)" if run.partial else "")]
-    per_suite = Counter(task.suite for task in run.tasks)
-    lines.append("suites: " + ", ".join(f"{suite} ({count} items)" for suite, count in per_suite.items()))
-    lines.append(f"tasks: {len(run.tasks)} items, {verdicts['passed']} passed, {verdicts['failed']} failed, "
-                 f"{verdicts['error']} errors")
+def render_summary(run: RunResult, json_path: str | None, *, full: bool = True, gates: bool = False,
+                   markdown_path: str | None = None) -> list[str]:
+    """The terminal summary of a run, one line per entry: all of it (`agenteval show`), or with `full=False` what
+    fits a screen and a pointer to the rest; with `gates`, the gates come right after the first line."""
+    return [line for line, _ in summary_entries(run, json_path, full=full, gates=gates, markdown_path=markdown_path,
+                                                run_file=json_path)]
+
+
+def summary_entries(run: RunResult, json_path: str | None, *, full: bool, gates: bool = True,
+                    markdown_path: str | None = None, run_file: str | None = None) -> list[tuple[str, bool]]:
+    """(line, alarming) for each line of the summary; failed gates and rejected records are alarming. The most
+    useful facts first: gates, rejected records, pass rates by suite and tag, scorers, then the failing tasks.
+    `run_file` and `markdown_path` are where the pointer sends the reader for what a short summary leaves out."""
+    listing = Listing(full)
     judged = task_verdicts(run.tasks, run.config.task_pass_rate)
-    lines.extend(render_groups(judged))
-    lines.extend(render_repeats(judged, run.config.task_pass_rate))
-    lines.extend(render_failing(judged))
-    if aggregates.pass_counts:
-        width = max(len(key) for key in aggregates.pass_counts)
+    entries = [(_header(run), False)]
+    if gates and run.gates:
+        entries.append(("gates:", False))
+        entries.extend((f"  {'PASS' if g.passed else 'FAIL'} {describe_gate(g)}", not g.passed) for g in run.gates)
+    entries.extend((line, True) for line in _rejected_lines(run.invalid_records, listing))
+    plain = [*_count_lines(run, listing), *_group_lines(judged, listing), *_scorer_lines(run, listing),
+             *_repeat_lines(judged, run.config.task_pass_rate, listing), *_failing_lines(judged, listing)]
+    plain.extend(_baseline_lines(run.baseline, listing) if run.baseline else [])
+    plain.extend(_total_lines(run))
+    plain.append(f"run JSON: {json_path}" if json_path else "run JSON: not written (pass --eval-store=DIR to keep it)")
+    plain.extend(listing.pointer(run_file, markdown_path))
+    entries.extend((line, False) for line in plain)
+    return [(printable(line), alarming) for line, alarming in entries]
+
+
+def _header(run: RunResult) -> str:
+    return (f"run {run.run_id}" + (f"  label: {run.label}" if run.label else "")
+            + ("  (partial: the session was interrupted)" if run.partial else ""))
+
+
+def _rejected_lines(records: Sequence[str], listing: Listing) -> list[str]:
+    """The suite records that were rejected (so never ran), counted and named: each is "file:line: problem"."""
+    if not records:
+        return []
+    if len(records) == 1:
+        return [f"rejected suite records: 1, not run: {shorten(records[0], 200)}"]
+    shown = listing.capped(records, SHORT_REJECTED, "rejected records")
+    more = [f"  ... and {len(records) - len(shown)} more (the run JSON's invalid_records)"] if len(shown) < len(
+        records) else []
+    return [f"rejected suite records: {len(records)}, not run:", *(f"  {shorten(r, 200)}" for r in shown), *more]
+
+
+def _count_lines(run: RunResult, listing: Listing) -> list[str]:
+    verdicts = Counter(run.aggregates.verdicts)
+    per_suite = list(Counter(task.suite for task in run.tasks).items())
+    named, left = capped(per_suite, listing.cap(SHORT_SUITES))
+    suites = ", ".join(f"{suite} ({count} items)" for suite, count in named) or "none ran"
+    suites += f" ... and {left} more ({sum(n for _, n in per_suite[len(named):])} items)" if left else ""
+    rejected = f"; {len(run.invalid_records)} rejected suite records not run" if run.invalid_records else ""
+    return [f"suites: {suites}",
+            f"tasks: {len(run.tasks)} items, {verdicts['passed']} passed, {verdicts['failed']} failed, "
+            f"{verdicts['error']} errors{rejected}"]
+
+
+def _group_lines(judged: list[TaskVerdict], listing: Listing) -> list[str]:
+    rows = group_rows(judged) if listing.full else short_group_rows(judged, listing)
+    return _group_table(rows)
+
+
+def _group_table(rows: list[tuple[str, int, int]]) -> list[str]:
+    if not rows:
+        return []
+    width = max(len(name) for name, _, _ in rows)
+    return ["tasks by suite and tag:"] + [f"  {name:<{width}}  {passed}/{total} tasks pass  "
+                                          f"{passed / total:7.1%}  {interval(passed, total)}"
+                                          for name, passed, total in rows]
+
+
+def _scorer_lines(run: RunResult, listing: Listing) -> list[str]:
+    aggregates, lines = run.aggregates, []
+    counts = listing.capped(list(aggregates.pass_counts.items()), SHORT_SCORERS, "scorer rows",
+                            lambda kv: kv[1].passed / kv[1].total)
+    if counts:
+        width = max(len(key) for key, _ in counts)
         lines.append("pass rate by scorer:")
         lines.extend(f"  {key:<{width}}  {count.passed / count.total:7.1%}  ({count.passed}/{count.total})"
-                     for key, count in aggregates.pass_counts.items())
-    if aggregates.score_stats:
+                     for key, count in counts)
+    stats = listing.capped(list(aggregates.score_stats.items()), SHORT_SCORERS, "score rows")
+    if stats:
         lines.append("scores:")
-        lines.extend(f"  {key}  mean={s.mean:.3g} p50={s.p50:.3g} p95={s.p95:.3g} n={s.n}"
-                     for key, s in aggregates.score_stats.items())
-    if aggregates.value_counts:
+        lines.extend(f"  {key}  mean={s.mean:.3g} p50={s.p50:.3g} p95={s.p95:.3g} n={s.n}" for key, s in stats)
+    labels = listing.capped(list(aggregates.value_counts.items()), SHORT_SCORERS, "label rows")
+    if labels:
         lines.append("labels:")
-        lines.extend(f"  {key}  " + " ".join(f"{label}={n}" for label, n in counts.items())
-                     for key, counts in aggregates.value_counts.items())
-    tokens = aggregates.tokens
-    lines.append(f"tokens: input={tokens.input} output={tokens.output} total={tokens.total}"
-                 + (f" (cache read={tokens.cache_read} write={tokens.cache_creation})"
-                    if tokens.cache_read or tokens.cache_creation else ""))
+        lines.extend(f"  {key}  " + " ".join(f"{label}={n}" for label, n in tally.items()) for key, tally in labels)
+    return lines
+
+
+def _total_lines(run: RunResult) -> list[str]:
+    aggregates, tokens = run.aggregates, run.aggregates.tokens
+    lines = [f"tokens: input={tokens.input} output={tokens.output} total={tokens.total}"
+             + (f" (cache read={tokens.cache_read} write={tokens.cache_creation})"
+                if tokens.cache_read or tokens.cache_creation else "")]
     if aggregates.cost is not None:
         lines.append(f"cost: {aggregates.cost:.6g}")
-    lines.append(f"errors: {aggregates.errors}")
+    rejected = f"; rejected suite records: {len(run.invalid_records)}" if run.invalid_records else ""
+    lines.append(f"errors: {aggregates.errors}{rejected}")
     by_budget = " ".join(f"{name}={n}" for name, n in aggregates.budget_violations_by_budget.items())
     lines.append(f"budget violations: {aggregates.budget_violations}" + (f" ({by_budget})" if by_budget else ""))
-    lines.extend(render_baseline(run.baseline) if run.baseline else [])
-    lines.append(f"run JSON: {json_path}" if json_path else "run JSON: not written (pass --eval-store=DIR to keep it)")
     return lines
 
 
@@ -125,31 +245,45 @@ def group_rows(judged: list[TaskVerdict]) -> list[tuple[str, int, int]]:
     return rows
 
 
-def render_groups(judged: list[TaskVerdict]) -> list[str]:
-    rows = group_rows(judged)
-    if not rows:
-        return []
-    width = max(len(name) for name, _, _ in rows)
-    return ["tasks by suite and tag:"] + [f"  {name:<{width}}  {passed}/{total} tasks pass  "
-                                          f"{passed / total:7.1%}  {interval(passed, total)}"
-                                          for name, passed, total in rows]
-
-
-def render_repeats(judged: list[TaskVerdict], required: float) -> list[str]:
-    """Per-task verdicts over repeats; only when some task ran more than once."""
+def _repeat_lines(judged: list[TaskVerdict], required: float, listing: Listing) -> list[str]:
+    """The verdict counts; then each flaky and failing task, or in short only the flaky ones (a task that failed
+    every repeat is under failing tasks), those that miss the pass rate first."""
     if not any(v.runs > 1 for v in judged):
         return []
     labels = Counter(v.label for v in judged)
     lines = [f"repeats: task pass rate {required:g}; {labels['pass']} pass, {labels['flaky']} flaky, "
              f"{labels['fail']} fail"]
+    listed = [v for v in judged if v.label != "pass" and (listing.full or v.label == "flaky")]
+    shown = listing.capped(listed, SHORT_FLAKY, "flaky tasks", lambda v: (v.meets_policy, v.rate))
     lines.extend(f"  {v.label:<5}  {v.suite}::{v.task_id}  {v.passes}/{v.runs}  pass@{v.runs}={v.pass_at_k:.2f} "
-                 f"pass^{v.runs}={v.pass_hat_k:.2f}  {interval(v.passes, v.runs)}"
-                 for v in judged if v.label != "pass")
+                 f"pass^{v.runs}={v.pass_hat_k:.2f}  {interval(v.passes, v.runs)}" for v in shown)
+    lines.extend([f"  ... and {len(listed) - len(shown)} more flaky tasks"] if len(shown) < len(listed) else [])
     return lines
 
 
-def render_failing(judged: list[TaskVerdict]) -> list[str]:
-    """Each task with a failed repeat, whether the policy tolerates it, and why its repeats failed."""
+def _failing_lines(judged: list[TaskVerdict], listing: Listing) -> list[str]:
+    """Task by task (all of them, or in short while that fits SHORT_TASK_LINES), else grouped by cause."""
+    lines = _task_by_task(judged)
+    if listing.full or len(lines) <= SHORT_TASK_LINES + 1:
+        return lines
+    failing = [v for v in judged if v.label != "pass"]
+    listing.hidden.append(f"each of the {len(failing)} failing tasks with its reasons")
+    tolerated = sum(v.meets_policy for v in failing)
+    lines = [f"failing tasks: {len(failing)} of {len(judged)} ({len(failing) - tolerated} miss the task pass rate, "
+             f"{tolerated} tolerated), by cause:"]
+    groups = group_causes(failing)
+    for group in groups[:SHORT_CAUSES]:
+        names = group.names()
+        more = f" ... and {len(group.tasks) - len(names)} more" if len(group.tasks) > len(names) else ""
+        lines.append(f"  {group.counted():<9}  {shorten(group.describe(), 160)}")
+        lines.append(f"    {', '.join(names)}{more}")
+    rest = groups[SHORT_CAUSES:]
+    if rest:
+        lines.append(f"  ... and {len(rest)} more causes ({shorten(rest_by_kind(rest), 160)})")
+    return lines
+
+
+def _task_by_task(judged: list[TaskVerdict]) -> list[str]:
     failing = [v for v in judged if v.label != "pass"]
     if not failing:
         return []
@@ -166,7 +300,7 @@ def failure_reasons(verdict: TaskVerdict, limit: int = 3) -> list[str]:
     reasons: dict[str, None] = {}
     for task in verdict.results:
         if task.exception is not None:
-            reasons[f"agent raised {task.exception.type}: {shorten(task.exception.message, 120)}"] = None
+            reasons[describe_exception(task.exception, 120)] = None
         for fb in task.feedback:
             if fb.passed is False:
                 reasons[shorten(describe_feedback(fb), 160)] = None
@@ -192,25 +326,36 @@ def describe_change_counts(diff: RunDiff) -> str:
 
 def render_baseline(diff: RunDiff) -> list[str]:
     """What changed since the baseline: flips first, then drift, then run-level deltas."""
+    return [printable(line) for line in _baseline_lines(diff, Listing(full=True))]
+
+
+CHANGE_RANK = {"regressed": 0, "fixed": 1, "drifted": 2, "added": 3, "removed": 3}  # kept first when capped
+
+
+def _baseline_lines(diff: RunDiff, listing: Listing) -> list[str]:
     label = f" (label {diff.base_label})" if diff.base_label else ""
-    lines = [f"baseline: run {diff.base_run_id}{label}: {describe_change_counts(diff)}"]
+    changes: list[tuple[int, str]] = []
     for task in diff.tasks:
         name = f"{task.suite}::{task.task_id}"
         flipped = [s.key for s in task.scorers if s.flipped]
         if task.status in ("regressed", "fixed") or flipped:
             scorers = f"  scorers pass->fail: {', '.join(flipped)}" if flipped else ""
-            lines.append(f"  {task.status:<9}  {name}  {task.base_passes}/{task.base_runs} -> "
-                         f"{task.passes}/{task.runs}{scorers}")
+            changes.append((0 if flipped else CHANGE_RANK[task.status], f"  {task.status:<9}  {name}  "
+                            f"{task.base_passes}/{task.base_runs} -> {task.passes}/{task.runs}{scorers}"))
         elif task.status == "drifted":
-            lines.append(f"  drifted    {name}  not comparable: {' and '.join(task.drift)} changed")
+            changes.append((2, f"  drifted    {name}  not comparable: {' and '.join(task.drift)} changed"))
         elif task.status in ("added", "removed"):
-            lines.append(f"  {task.status:<9}  {name}")
+            changes.append((3, f"  {task.status:<9}  {name}"))
+    shown = listing.capped(changes, SHORT_CHANGES, "baseline changes", lambda change: change[0])
+    lines = [f"baseline: run {diff.base_run_id}{label}: {describe_change_counts(diff)}", *(c for _, c in shown)]
+    lines.extend([f"  ... and {len(changes) - len(shown)} more changes"] if len(shown) < len(changes) else [])
     lines.append("  " + "; ".join([describe_pair("suite pass rate", diff.suite_rate, rate=True),
                                     describe_pair("tokens/item", diff.tokens),
                                     describe_pair("ms/item", diff.duration_ms),
                                     describe_pair("cost", diff.cost)]))
-    lines.extend(f"  {describe_pair(f'scorer {key}', pair, rate=True)}" for key, pair in diff.scorer_rates.items()
-                 if pair.base != pair.current)
+    moved = [(key, pair) for key, pair in diff.scorer_rates.items() if pair.base != pair.current]
+    lines.extend(f"  {describe_pair(f'scorer {key}', pair, rate=True)}"
+                 for key, pair in listing.capped(moved, SHORT_SCORERS, "scorer changes"))
     return lines
 
 
@@ -237,5 +382,5 @@ def render_gate_lines(run: RunResult) -> list[tuple[str, bool]]:
     """(line, failed) for each gate, after a header; empty when no gate was configured."""
     if not run.gates:
         return []
-    return [("gates:", False)] + [(f"  {'PASS' if gate.passed else 'FAIL'} {describe_gate(gate)}", not gate.passed)
-                                  for gate in run.gates]
+    return [("gates:", False)] + [(printable(f"  {'PASS' if gate.passed else 'FAIL'} {describe_gate(gate)}"),
+                                   not gate.passed) for gate in run.gates]

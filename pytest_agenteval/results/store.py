@@ -1,12 +1,16 @@
-"""The store: run JSON files written atomically (never overwritten), read with validation, and the baseline
-(a run file, or `latest`: the newest stored run with the same label) found among them.
+"""The store: run JSON files written atomically and durably (never overwritten, mode 0666 & ~umask), read with
+validation (only regular files, so a FIFO never hangs a reader), and the baseline (a run file, or `latest`: the
+newest stored run with the same label) found among them.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import tempfile
+import secrets
+import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,10 @@ from pydantic import ValidationError
 
 from pytest_agenteval.results.models import RunResult
 
+FILE_MODE = 0o666  # what `open()` uses: the umask decides the final mode, as for any file the user writes
+KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device",
+         stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
+
 
 class RunFileError(Exception):
     """A run file cannot be read: missing, not JSON, or not a run."""
@@ -22,6 +30,10 @@ class RunFileError(Exception):
 
 class RunExistsError(FileExistsError):
     """A run with this id is already in the store."""
+
+
+class NotRegularFileError(OSError):
+    """The path names a directory, FIFO, device or socket: nothing a run (or a journal) is read from."""
 
 
 def run_path(store: Path, run_id: str) -> Path:
@@ -43,38 +55,140 @@ def replace_run_file(run: RunResult, target: Path) -> None:
 
 
 def _write_atomically(run: RunResult, target: Path, *, replace: bool) -> None:
-    """Through a temp file beside the target, so a reader never sees half a run."""
+    """Through a temp file beside the target, synced before it takes the target's name, so neither a reader
+    nor a power cut ever sees half a run; a failed write leaves no file behind."""
+    data = RunResult.__pydantic_serializer__.to_json(run, indent=2) + b"\n"  # bytes: no str copy
+    write_file_atomically(target, data, replace=replace)
+
+
+def write_file_atomically(target: Path, data: bytes, *, replace: bool) -> None:
+    """`data` at `target` in full or not at all: temp file, fsync, then rename (or link, which never replaces)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
+    temp = create_temp_beside(target)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(RunResult.__pydantic_serializer__.to_json(run, indent=2))  # bytes: no str copy
-            handle.write(b"\n")
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         if replace:
-            os.replace(temp_name, target)
+            os.replace(temp, target)
         else:
-            os.link(temp_name, target)  # fails if the target appeared meanwhile, unlike os.replace
+            os.link(temp, target)  # fails if the target appeared meanwhile, unlike os.replace
+        sync_directory(target.parent)
     finally:
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
+        if os.path.lexists(temp):
+            os.unlink(temp)
+
+
+def write_or_append(path: Path, data: bytes, *, append: bool) -> None:
+    """A text file other than a run (the Markdown summary): replaced atomically (through a symlink, at its
+    target), or appended to and cut back to its old size if the append fails; a FIFO or a device
+    (`/dev/stdout`) is written as it is."""
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        regular = True
+    if regular and not append:
+        write_file_atomically(Path(os.path.realpath(path)), data, replace=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "ab" if append else "wb", buffering=0) as handle:
+        size = handle.seek(0, os.SEEK_END) if regular else 0
+        try:
+            view = memoryview(data)
+            while view:
+                written = handle.write(view)
+                if not written:
+                    raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+                view = view[written:]
+        except OSError:
+            if regular:
+                handle.truncate(size)
+            raise
+
+
+def create_temp_beside(target: Path) -> Path:
+    """An empty new file next to `target`, created with `FILE_MODE` (tempfile.mkstemp would make it 0600)."""
+    while True:
+        temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), FILE_MODE))
+        except FileExistsError:
+            continue
+        return temp
+
+
+def sync_directory(directory: Path) -> None:
+    """Make a rename or link in `directory` durable (a no-op where directories cannot be opened)."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some file systems refuse fsync on a directory; the data itself was synced
+    finally:
+        os.close(descriptor)
+
+
+def open_regular_file(path: Path) -> int:
+    """A read-only descriptor of `path`, which must be a regular file. Never blocks: a FIFO is refused before
+    it is opened, and opened without waiting for a writer if it appears in between."""
+    kind = KINDS.get(stat.S_IFMT(os.stat(path).st_mode))
+    if kind is not None:
+        raise NotRegularFileError(f"{path}: not a regular file ({kind})")
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    kind = KINDS.get(stat.S_IFMT(os.fstat(descriptor).st_mode))
+    if kind is not None:
+        os.close(descriptor)
+        raise NotRegularFileError(f"{path}: not a regular file ({kind})")
+    return descriptor
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file (see `open_regular_file`)."""
+    with os.fdopen(open_regular_file(path), "rb") as handle:
+        return handle.read()
+
+
+def parse_json(text: str | bytes) -> Any:
+    """`json.loads`, with the errors hostile input causes turned into one `ValueError` that says what it was."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    except RecursionError:
+        raise ValueError("not valid JSON: nested too deeply to read") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+    except ValueError:  # an integer beyond the interpreter's digit limit
+        limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
+        raise ValueError(f"not valid JSON: an integer has more than {limit} digits") from None
 
 
 def read_run(path: Path) -> RunResult:
     """Load a run JSON; every problem becomes one `RunFileError` naming the file."""
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(read_regular_file(path).decode("utf-8-sig"))
     except FileNotFoundError:
         raise RunFileError(f"{path}: no such run file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RunFileError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise RunFileError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    except NotRegularFileError as exc:
+        raise RunFileError(str(exc)) from None
+    except OSError as exc:
+        raise RunFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RunFileError(f"{path}: not UTF-8: {exc.reason} at byte {exc.start}") from None
+    except ValueError as exc:
+        raise RunFileError(f"{path}: {exc}") from None
     try:
         return RunResult.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "top level"
         raise RunFileError(f"{path}: not a pytest-agenteval run: {where}: {first['msg']}") from None
+    except RecursionError:
+        raise RunFileError(f"{path}: not a pytest-agenteval run: nested too deeply") from None
 
 
 def run_json_schema() -> dict[str, Any]:

@@ -6,10 +6,8 @@ Imports nothing from pytest; the item (collect/items.py) drives it and reports t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
-
-from pydantic_core import to_jsonable_python
 
 from pytest_agenteval.agents.calls import normalize_outputs
 from pytest_agenteval.budgets import Budgets, BudgetViolation
@@ -22,12 +20,20 @@ from pytest_agenteval.results.models import (
     TraceRef,
     Verdict,
 )
-from pytest_agenteval.scoring.core import Feedback, ScoreContext, Scorer, apply_scorers
+from pytest_agenteval.results.storable import (
+    UNSTORABLE,
+    Problems,
+    clean_text,
+    describe_problems,
+    repaired,
+    storable,
+)
+from pytest_agenteval.scoring.core import Feedback, ScoreContext, Scorer, ScoringLimits, apply_scorers
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.build import build_trace
 from pytest_agenteval.tracing.capture import CapturedRun
 from pytest_agenteval.tracing.conventions import DEFAULT_CONVENTIONS, SpanConvention
-from pytest_agenteval.tracing.model import ErrorInfo, Trace, user_traceback
+from pytest_agenteval.tracing.model import AgentStep, ErrorInfo, Step, ToolCall, Trace, user_traceback
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,17 @@ class Evaluation:
         return "failed" if self.failing_feedback else "passed"
 
 
+def empty_trace_notes(captured: CapturedRun, scorers: Sequence[Scorer], agent: str | None) -> tuple[str, ...]:
+    """Why grading an empty trace would be grading nothing: said when a scorer reads the trace of an agent
+    (`agent` describes it; None for a plain callable, which may make no model calls) that left no span."""
+    readers = [each.key for each in scorers if "trace" in each.parameters]
+    if agent is None or captured.spans or captured.exception is not None or not readers:
+        return ()
+    return (f"the trace is empty: {agent} emitted no OpenTelemetry span, so {', '.join(readers)} graded no model "
+            "or tool call; instrument it (its framework's OpenTelemetry or OpenInference instrumentor, on the "
+            "provider of the `eval_tracer_provider` fixture) or it is graded on its answer alone",)
+
+
 def task_attributes(task: Task, run_id: str) -> dict[str, str | int]:
     """Attributes stamped on the task's root span."""
     return {"agenteval.run_id": run_id, "agenteval.task_id": task.run_task_id,
@@ -60,7 +77,8 @@ def task_attributes(task: Task, run_id: str) -> dict[str, str | int]:
 
 
 async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], budgets: Budgets,
-                conventions: Sequence[SpanConvention] = ()) -> Evaluation:
+                conventions: Sequence[SpanConvention] = (), limits: ScoringLimits | None = None,
+                agent: str | None = None) -> Evaluation:
     """Rebuild the trace (`conventions` tried before the built-in ones) and apply every scorer (also on a
     crashed run, with empty outputs)."""
     outputs = normalize_outputs(captured.output) if captured.exception is None else {}
@@ -75,27 +93,80 @@ async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], bu
         trace_id=captured.trace_id,
         conventions=(*conventions, *DEFAULT_CONVENTIONS),
     )
-    feedback = await apply_scorers(scorers, ScoreContext(task=task, outputs=outputs, trace=trace))
-    return Evaluation(task, outputs, trace, tuple(feedback), tuple(budgets.violations(trace)), captured.notes,
+    feedback = await apply_scorers(scorers, ScoreContext(task=task, outputs=outputs, trace=trace), limits)
+    notes = captured.notes + empty_trace_notes(captured, scorers, agent)
+    return Evaluation(task, outputs, trace, tuple(feedback), tuple(budgets.violations(trace)), notes,
                       user_traceback(crash) if crash is not None else None)
 
 
 def to_task_result(evaluation: Evaluation, *, node_id: str, worker: str) -> TaskResult:
-    """The JSON-safe record of one graded item."""
+    """The JSON-safe record of one graded item. A value that cannot be stored as it is gets stored in marked
+    form and makes the item an error (`UnstorableValue`) naming the fields; this never raises."""
+    problems: Problems = []
+    try:
+        result = _task_result(evaluation, node_id, worker, problems)
+        failure = serialization_failure(result)
+        if failure is not None:  # walk the trace steps too (they come from spans, and rarely need it)
+            problems.clear()
+            result = _task_result(evaluation, node_id, worker, problems, walk_steps=True)
+            failure = serialization_failure(result)
+    except Exception as exc:  # a value the model refused after all: keep the task, without its data
+        problems.append(("result", f"{type(exc).__name__}: {clean_text(str(exc))[:200]}"))
+        return _bare_result(evaluation.task, problems, node_id, worker)
+    if failure is None and not problems:
+        return result
+    try:
+        payload = repaired(result.model_dump(mode="json"), problems)
+        if not problems:
+            problems.append(("result", failure or "cannot be written as JSON"))
+        payload["verdict"] = "error"
+        message = describe_problems(problems)
+        if payload.get("exception") is None:
+            payload["exception"] = {"type": UNSTORABLE, "message": message}
+        else:  # the agent's own crash stays the cause shown first
+            payload["trace"]["notes"].append(f"{UNSTORABLE}: {message}")
+        fixed = TaskResult.model_validate(payload)
+        if serialization_failure(fixed) is None:
+            return fixed
+    except Exception:
+        pass
+    return _bare_result(evaluation.task, problems, node_id, worker)
+
+
+def serialization_failure(result: TaskResult) -> str | None:
+    """Why the store could not write `result` (the same serializer), or None when it can."""
+    try:
+        TaskResult.__pydantic_serializer__.to_json(result)
+    except Exception as exc:
+        return clean_text(str(exc))[:200]
+    return None
+
+
+def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Problems,
+                 walk_steps: bool = False) -> TaskResult:
     task, trace = evaluation.task, evaluation.trace
     tokens = trace.tokens
+    inputs = storable(task.inputs, "inputs", problems)
+    outputs = {k: storable(v, f"outputs.{k}", problems) for k, v in evaluation.outputs.items() if k != "raw"}
+    # The trace's input and output are usually the task's input and the output's content: stored once.
+    trace_input = inputs["input"] if trace.input is task.inputs.get("input") and "input" in inputs \
+        else storable(trace.input, "trace.input", problems)
+    trace_output = outputs["content"] if trace.output is evaluation.outputs.get("content") and "content" in outputs \
+        else storable(trace.output, "trace.output", problems)
+    steps = [storable_step(step, f"trace.steps[{index}]", problems) if walk_steps else step
+             for index, step in enumerate(trace.steps)]
     return TaskResult(
         task_id=task.run_task_id,
-        inputs=jsonable(task.inputs),
-        reference_outputs=jsonable(task.reference_outputs),
+        inputs=inputs,
+        reference_outputs=storable(task.reference_outputs, "reference_outputs", problems),
         tags=list(task.tags),
-        metadata=jsonable(task.metadata),
+        metadata=storable(task.metadata, "metadata", problems),
         duration_ms=round(trace.duration_ms, 3),
         exception=trace.exception,
         traceback=evaluation.traceback,
         tokens=TokenRecord(input=tokens.input, output=tokens.output, cache_creation=tokens.cache_write,
                            cache_read=tokens.cache_read, reasoning=tokens.reasoning, total=tokens.total),
-        feedback=[feedback_record(fb) for fb in evaluation.feedback],
+        feedback=[feedback_record(fb, problems) for fb in evaluation.feedback],
         budget_violation=bool(evaluation.violations),
         trace_ref=TraceRef(trace_id=trace.trace_id, task_id=task.run_task_id) if trace.trace_id else None,
         base_task_id=task.task_id,
@@ -104,15 +175,35 @@ def to_task_result(evaluation: Evaluation, *, node_id: str, worker: str) -> Task
         line=task.line,
         node_id=node_id,
         verdict=evaluation.verdict,
-        outputs={k: jsonable(v) for k, v in evaluation.outputs.items() if k != "raw"},
+        outputs=outputs,
         cost=trace.cost,
         budget_violations=[BudgetViolationRecord(budget=v.budget, limit=v.limit, actual=v.actual)  # type: ignore[arg-type]
                            for v in evaluation.violations],
-        trace=TraceRecord(steps=list(trace.steps), input=jsonable(trace.input), output=jsonable(trace.output),
+        trace=TraceRecord(steps=steps, input=trace_input, output=trace_output,
                           model_calls=len(trace.model_calls()), tool_calls=len(trace.tool_calls()),
                           cost=trace.cost, notes=list(evaluation.notes)),
         worker=worker,
     )
+
+
+def storable_step(step: Step, where: str, problems: Problems) -> Step:
+    """A trace step with its free-form values (tool arguments and results, agent output) made storable."""
+    if isinstance(step, ToolCall):
+        return replace(step, arguments=storable(step.arguments, f"{where}.arguments", problems),
+                       result=storable(step.result, f"{where}.result", problems))
+    if isinstance(step, AgentStep):
+        return replace(step, output=storable(step.output, f"{where}.output", problems))
+    requests = tuple(replace(request, arguments=storable(request.arguments, f"{where}.tool_requests[{i}].arguments",
+                                                         problems)) for i, request in enumerate(step.tool_requests))
+    return replace(step, tool_requests=requests) if requests else step
+
+
+def _bare_result(task: Task, problems: Problems, node_id: str, worker: str) -> TaskResult:
+    """The task's identity and why its data could not be kept: the task is never missing from the run."""
+    return TaskResult(task_id=clean_text(task.run_task_id), inputs={}, tags=[clean_text(tag) for tag in task.tags],
+                      base_task_id=clean_text(task.task_id), repeat=task.repeat, suite=clean_text(task.suite),
+                      line=task.line, node_id=clean_text(node_id), verdict="error", worker=worker,
+                      exception=ErrorInfo(UNSTORABLE, describe_problems(problems)))
 
 
 def error_task_result(task: Task, error: ErrorInfo, *, node_id: str, worker: str) -> TaskResult:
@@ -121,12 +212,12 @@ def error_task_result(task: Task, error: ErrorInfo, *, node_id: str, worker: str
     return to_task_result(evaluation, node_id=node_id, worker=worker)
 
 
-def feedback_record(fb: Feedback) -> FeedbackRecord:
-    return FeedbackRecord(key=fb.key, score=fb.score, value=fb.value, comment=fb.comment,
-                          detail=jsonable(fb.detail), threshold=fb.threshold, passed=fb.passed, error=fb.error,
-                          traceback=fb.traceback)
+def feedback_record(fb: Feedback, problems: Problems | None = None) -> FeedbackRecord:
+    detail = storable(fb.detail, f"feedback.{fb.key}.detail", problems if problems is not None else [])
+    return FeedbackRecord(key=fb.key, score=fb.score, value=fb.value, comment=fb.comment, detail=detail,
+                          threshold=fb.threshold, passed=fb.passed, error=fb.error, traceback=fb.traceback)
 
 
 def jsonable(value: Any) -> Any:
-    """A JSON-safe copy; objects JSON cannot hold are stored as their repr."""
-    return to_jsonable_python(value, fallback=repr)
+    """A JSON-safe copy (see `results.storable`): never raises; what JSON cannot hold is stored in marked form."""
+    return storable(value, "value", [])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pytest_agenteval.agents.base import AgentCall
-from pytest_agenteval.agents.calls import adapt_agent
+from pytest_agenteval.agents.calls import adapt_agent, describe_agent
 from pytest_agenteval.budgets import Budgets
 from pytest_agenteval.run.grade import Evaluation, grade, task_attributes
 from pytest_agenteval.run.inflight import InflightLog
@@ -73,7 +73,7 @@ class EvalRuntime:
         self.loop = loop or asyncio.new_event_loop()
         self.pending: dict[str, asyncio.Task[AgentRun]] = {}
         self._semaphore: asyncio.Semaphore | None = None
-        self._adapted: tuple[Any, AgentCall] | None = None
+        self._adapted: tuple[Any, AgentCall, str | None] | None = None
 
     def evaluate(self, key: str, task: Task, agent: Any, scorers: Sequence[Scorer], budgets: Budgets,
                  upcoming: Sequence[PendingTask] = (), conventions: Sequence[SpanConvention] = (),
@@ -89,13 +89,14 @@ class EvalRuntime:
                 self.pending[each.key] = self._start(each.key, task=each.task, call=call)
         with route_output():
             run = self.wait(own)
-            evaluation = self.wait(grade(task, run.captured, scorers, budgets, conventions, self.scoring))
+            described = self._adapted[2] if self._adapted is not None else None
+            evaluation = self.wait(grade(task, run.captured, scorers, budgets, conventions, self.scoring, described))
         return evaluation, run.output
 
     def _call_for(self, agent: Any) -> AgentCall:
         """The agent's call, adapted once per agent object (the common shared agent costs nothing per item)."""
         if self._adapted is None or self._adapted[0] is not agent:
-            self._adapted = (agent, adapt_agent(agent, self.executor, self.tracer.provider))
+            self._adapted = (agent, adapt_agent(agent, self.executor, self.tracer.provider), describe_agent(agent))
         return self._adapted[1]
 
     def wait(self, awaitable: asyncio.Task[T] | Coroutine[Any, Any, T]) -> T:

@@ -1,0 +1,44 @@
+"""AG2 users' objects and habits work: `ag2.eval.BudgetThresholds` from `eval_budgets`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+BUDGET_CONFTEST = '''
+import time, pytest
+from ag2.eval import BudgetThresholds
+
+@pytest.fixture(scope="session")
+def eval_agent():
+    def agent(prompt):
+        time.sleep(0.05)
+        return prompt
+    return agent
+
+@pytest.fixture(scope="session")
+def eval_budgets():
+    return BudgetThresholds(max_tokens_per_task=1000, max_seconds_per_task=0.01)
+'''
+
+
+def test_ag2_budget_thresholds_from_eval_budgets_are_budgets(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(BUDGET_CONFTEST)
+    (pytester.path / "s.jsonl").write_text('{"task_id": "slow", "inputs": {"input": "hi"}}\n')
+    result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*BudgetExceededWarning: slow: seconds budget exceeded: * > 0.01*"])
+    (run_file,) = (pytester.path / "runs").glob("*.json")
+    (task,) = json.loads(run_file.read_text())["tasks"]
+    assert [(v["budget"], v["limit"]) for v in task["budget_violations"]] == [("seconds", 0.01)]
+
+
+def test_an_eval_budgets_fixture_returning_something_else_fails_with_what_to_return(
+        pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(BUDGET_CONFTEST.replace("return BudgetThresholds(max_tokens_per_task=1000, "
+                                                  "max_seconds_per_task=0.01)", "return 5"))
+    (pytester.path / "s.jsonl").write_text('{"task_id": "slow", "inputs": {"input": "hi"}}\n')
+    result = pytester.runpytest("--eval-suite=s.jsonl")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*eval_budgets returned int; return pytest_agenteval.Budgets*BudgetThresholds*"])
