@@ -56,8 +56,8 @@ def select_suites(config: pytest.Config) -> SuiteSelection:
 
 
 def add_suites_to_args(config: pytest.Config, selection: SuiteSelection) -> None:
-    """Make suites collectable: `--eval-suite` without arguments runs only those suites; otherwise
-    suites join what pytest collects anyway (a bare `pytest` walks testpaths, an IDE passes its ids).
+    """Make suites collectable, the way pytest uses testpaths: `--eval-suite` without arguments runs only those
+    suites; ini suites join what a bare `pytest` walks; explicit arguments (node ids) are collected as given.
     """
     explicit = config.args_source == pytest.Config.ArgsSource.ARGS
     unreadable = selection.unreadable
@@ -67,8 +67,9 @@ def add_suites_to_args(config: pytest.Config, selection: SuiteSelection) -> None
         config.args[:] = [str(path) for path in selection.from_options if path not in unreadable]
         _report_unreadable(config, [path for path in selection.from_options if path in unreadable])
         return
-    if explicit and not config.getoption("eval_suites"):
-        # explicit arguments: collect exactly what was asked (ini suites only where a directory argument walks)
+    if explicit:
+        # Explicit arguments (an IDE running one node id): collect exactly what was asked, as pytest does with
+        # testpaths; --eval-suite and ini suites count only where a directory argument walks.
         walked = [_arg_path(config, arg) for arg in config.args]
         _report_unreadable(config, [*(_arg_path(config, arg) for arg in given_unreadable),
                                     *_below(walked, (p for p in selection.from_options if p in unreadable))])
