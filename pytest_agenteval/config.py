@@ -212,7 +212,7 @@ def read_options(config: pytest.Config) -> EvalOptions:
         store, markdown = values["eval_store"], values["eval_markdown"]
         config.stash[OPTIONS_KEY] = EvalOptions(
             store=Path(store) if store else None,
-            repeats=values["eval_repeats"],
+            repeats=eval_repeats(config, values["eval_repeats"]),
             run_id=config.stash.get(RUN_ID_KEY, None) or values["eval_run_id"] or new_run_id(),
             label=values["eval_label"],
             agent=values["eval_agent"],
@@ -233,6 +233,21 @@ def read_options(config: pytest.Config) -> EvalOptions:
             redact=tuple(values["eval_redact"]),
         )
     return config.stash[OPTIONS_KEY]
+
+
+def eval_repeats(config: pytest.Config, repeats: int) -> int:
+    """--eval-repeats, or pytest-repeat's --count N (its parametrization reaches Python tests only, so for eval items
+    it means --eval-repeats=N); both given and different: a usage error, not a silent pick."""
+    count = getattr(config.option, "count", 1) if config.pluginmanager.has_plugin("repeat") else 1
+    if not isinstance(count, int) or count == 1:
+        return repeats
+    explicit = config.getoption("eval_repeats") is not None or bool(config.getini("eval_repeats"))
+    if explicit and repeats != count:
+        raise pytest.UsageError(f"--count={count} (pytest-repeat) and --eval-repeats={repeats} disagree: eval "
+                                f"items repeat --count times unless --eval-repeats says otherwise; give one of them")
+    if count < 1:
+        raise pytest.UsageError(f"--count={count} (pytest-repeat): eval items need a count of at least 1")
+    return count
 
 
 def option_value(config: pytest.Config, spec: OptionSpec) -> Any:

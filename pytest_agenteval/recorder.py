@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 class RunRecorder:
     """The results and rejected records of this run, in the order their reports arrived, after the results
-    carried over from a resumed run (a result of this run replaces the carried one of the same item)."""
+    carried over from a resumed run (a result of this run replaces the carried one of the same item, and a rerun's
+    result the earlier attempt's: one result per item, the last, with its attempts counted)."""
 
     def __init__(self, journal: RunJournal | None = None) -> None:
         self.results: list[TaskResult] = []
@@ -30,6 +31,7 @@ class RunRecorder:
         self.started = 0  # eval items that started, reported or not (an interrupted one never reports)
         self.collection_errors = 0
         self._carried: dict[tuple[str, str], TaskResult] = {}
+        self._attempts: dict[tuple[str, str], TaskResult] = {}  # this session's latest result of each item
 
     def carry_over(self, tasks: Sequence[TaskResult]) -> None:
         """Start from the results of the run being resumed."""
@@ -58,12 +60,16 @@ class RunRecorder:
 
         outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome  # a miss the policy tolerates
         result = TaskResult.model_validate({**payload, "outcome": outcome})
-        if self._carried:
-            replaced = self._carried.pop((result.suite, result.task_id), None)
-            if replaced is not None:
-                self.results = [task for task in self.results if task is not replaced]
+        key = (result.suite, result.task_id)
+        earlier = self._attempts.get(key)  # a rerun (pytest-rerunfailures) replaces the earlier attempt
+        if earlier is not None:
+            result = result.model_copy(update={"attempts": earlier.attempts + 1})
+        replaced = earlier if earlier is not None else self._carried.pop(key, None)
+        if replaced is not None:
+            self.results = [task for task in self.results if task is not replaced]
+        self._attempts[key] = result
         self.results.append(result)
-        self.arrived += 1
+        self.arrived += earlier is None  # items, not attempts
         if self.journal is not None:
             self.journal.append_task(result)
         # The terminal reporter keeps every report to the end; the result lives on here, not twice.

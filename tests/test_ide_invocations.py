@@ -51,5 +51,6 @@ def test_running_one_id_with_eval_suite_in_the_arguments_runs_only_that_id(
 
 def test_eval_suite_alone_runs_the_suites_like_testpaths(workspace: pytest.Pytester) -> None:
     root = workspace.path
-    result = workspace.runpytest(f"--rootdir={root}", "-c", "project/pytest.ini", "--eval-suite=project/suites/qa.jsonl")
+    result = workspace.runpytest(f"--rootdir={root}", "-c", "project/pytest.ini",
+                                 "--eval-suite=project/suites/qa.jsonl")
     result.assert_outcomes(passed=2)

@@ -30,12 +30,25 @@ from pytest_agenteval.tracing.model import ErrorInfo
 from pytest_agenteval.warning_types import BudgetExceededWarning, SequentialRunWarning, SuiteWarning, TraceWarning
 
 
-class EvalFailure(Exception):
-    """The task failed: the agent raised or a scorer failed. Rendered without a traceback."""
+class EvalMiss(Exception):
+    """The task did not pass: its result says why. Rendered without a traceback."""
 
     def __init__(self, result: TaskResult) -> None:
         super().__init__(result.task_id)
         self.result = result
+
+    @staticmethod
+    def of(result: TaskResult) -> EvalMiss:
+        return EvalFailure(result) if result.verdict == "failed" else EvalError(result)
+
+
+class EvalFailure(EvalMiss, AssertionError):
+    """A scorer failed the task: an AssertionError, so reporters that tell a failed check from a crash (allure's
+    "failed" vs "broken") show a failed check."""
+
+
+class EvalError(EvalMiss):
+    """The task ended in an error (the agent raised): not an AssertionError, so allure shows it "broken"."""
 
 
 def run_eval_task(request: pytest.FixtureRequest, eval_agent: Any, eval_scorers: Any, eval_budgets: Any,
@@ -165,7 +178,7 @@ class EvalItem(pytest.Function):
         for violation in evaluation.violations:
             self.warn(BudgetExceededWarning(f"{self.task.run_task_id}: {violation}"))
         if result.verdict != "passed":
-            raise EvalFailure(result)
+            raise EvalMiss.of(result)
 
     def fail_wiring(self, error: BaseException, message: str) -> NoReturn:
         self.record_setup_error(error)
@@ -179,7 +192,7 @@ class EvalItem(pytest.Function):
             )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
-        if isinstance(excinfo.value, EvalFailure):
+        if isinstance(excinfo.value, EvalMiss):
             return render_task_failure(excinfo.value.result, tracebacks=self.config.get_verbosity() >= 2)
         if isinstance(excinfo.value, BudgetExceededWarning):  # turned into an error by -W error::...
             return printable(f"BudgetExceededWarning: {excinfo.value}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agenteval.collect.items import EvalFailure, EvalItem, EvalSuite, InvalidRecord
+from pytest_agenteval.collect.items import EvalItem, EvalMiss, EvalSuite, InvalidRecord
 from pytest_agenteval.config import read_options
 from pytest_agenteval.gates.tolerance import MissLedger
 from pytest_agenteval.keys import RECORD_ERROR_ATTR, REPORT_ATTR, RESULT_KEY
@@ -64,7 +64,7 @@ class ItemReporter:
     def review_miss(self, item: EvalItem, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
         """Turn a tolerated eval failure into an xfail whose reason names the policy."""
         if call.when != "call" or not report.failed or call.excinfo is None \
-                or not isinstance(call.excinfo.value, EvalFailure):
+                or not isinstance(call.excinfo.value, EvalMiss):
             return
         session_tasks = lambda: (each.task for each in item.session.items if isinstance(each, EvalItem))  # noqa: E731
         reason = self.ledger.tolerate(item.task, session_tasks)

@@ -272,7 +272,7 @@ def parse_journal(path: Path, data: bytes, modified: float) -> JournalContent:
     content = JournalContent(path, None, modified=modified)
     content.header = read_header(path, lines[0], content.problems)
     carried: dict[tuple[str, str], TaskResult] = {}
-    new: list[TaskResult] = []
+    new: dict[tuple[str, str], TaskResult] = {}  # a later attempt of an item (a rerun) replaces the earlier
     for number, line in enumerate(lines[1:-1], start=2):
         entry = read_entry(path, number, line, content.problems)
         if entry is None:
@@ -281,10 +281,10 @@ def parse_journal(path: Path, data: bytes, modified: float) -> JournalContent:
             carried[task_key(entry.carried)] = entry.carried
         if entry.task is not None:
             carried.pop(task_key(entry.task), None)  # a result of this run replaces the resumed run's
-            new.append(entry.task)
+            new[task_key(entry.task)] = entry.task
         if entry.invalid_record is not None:
             content.invalid_records.append(entry.invalid_record)
-    content.tasks = [*carried.values(), *new]
+    content.tasks = [*carried.values(), *new.values()]
     if lines[-1]:
         content.problems.append(f"{path}:{len(lines)}: torn last line dropped (the session died writing it)")
     return content

@@ -102,6 +102,7 @@ class TaskResult(Record):
     budget_violations: list[BudgetViolationRecord] = Field(default_factory=list)
     trace: TraceRecord = Field(default_factory=TraceRecord)
     worker: str = "main"
+    attempts: int = 1  # runs of this item in its session (pytest-rerunfailures); the result is the last one
 
 
 class GateRecord(Record):

@@ -29,7 +29,7 @@ class DaemonExecutor(Executor):
         self._closed = False
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        future: Future[T] = Future()
+        future: Future[T] = _Call(self)
         with self._lock:
             if self._closed:
                 raise RuntimeError("cannot run new calls after the executor was shut down")
@@ -46,6 +46,8 @@ class DaemonExecutor(Executor):
             if entry is _STOP:
                 return
             future, call = entry
+            if isinstance(future, _Call):
+                future.thread = threading.current_thread()
             if future.set_running_or_notify_cancel():
                 try:
                     future.set_result(call())
@@ -53,7 +55,16 @@ class DaemonExecutor(Executor):
                     future.set_exception(exc)
                 except BaseException as exc:  # the caller decides what a SystemExit in user code means
                     future.set_exception(RaisedInThread(exc))
+            if isinstance(future, _Call) and future.abandoned:
+                return  # its place in the pool went to a new thread when its caller gave up on it
             self._idle.release()
+
+    def _abandon(self, thread: threading.Thread | None) -> None:
+        """The caller gave up on the call `thread` runs (a timeout: pytest-timeout's, or the cancelled task): the
+        thread leaves the pool, so a hung call never holds a place the next calls wait for."""
+        with self._lock:
+            if thread in self._threads:
+                self._threads.remove(thread)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop taking calls; queued ones are cancelled, running ones are left to finish (or hang) alone."""
@@ -71,3 +82,21 @@ class DaemonExecutor(Executor):
         if wait:
             for thread in self._threads:
                 thread.join()
+
+
+class _Call(Future[Any]):
+    """A call of the pool; cancelled while running (it cannot stop), its thread is abandoned."""
+
+    def __init__(self, executor: DaemonExecutor) -> None:
+        super().__init__()
+        self.executor = executor
+        self.thread: threading.Thread | None = None
+        self.abandoned = False
+
+    def cancel(self) -> bool:
+        if super().cancel():
+            return True
+        if self.running() and not self.abandoned:
+            self.abandoned = True
+            self.executor._abandon(self.thread)
+        return False
