@@ -49,6 +49,11 @@ class Budgets:
                             "use max_tokens, max_seconds, max_cost")
         return cls(**value)
 
+    def limits(self) -> dict[str, int | float]:
+        """The limits that are set, by field name."""
+        return {name: value for name, value in (("max_tokens", self.max_tokens), ("max_seconds", self.max_seconds),
+                                                ("max_cost", self.max_cost)) if value is not None}
+
     def violations(self, trace: Trace) -> list[BudgetViolation]:
         found = []
         if self.max_tokens is not None and trace.tokens.total > self.max_tokens:

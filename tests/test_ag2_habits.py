@@ -42,3 +42,14 @@ def test_an_eval_budgets_fixture_returning_something_else_fails_with_what_to_ret
     result = pytester.runpytest("--eval-suite=s.jsonl")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*eval_budgets returned int; return pytest_agenteval.Budgets*BudgetThresholds*"])
+
+
+def test_budgets_set_by_the_fixture_are_recorded_in_the_runs_config(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(BUDGET_CONFTEST)
+    (pytester.path / "s.jsonl").write_text('{"task_id": "slow", "inputs": {"input": "hi"}}\n'
+                                           '{"task_id": "slow-2", "inputs": {"input": "ho"}}\n')
+    pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs").assert_outcomes(passed=2, warnings=2)
+    (run_file,) = (pytester.path / "runs").glob("*.json")
+    run = json.loads(run_file.read_text())
+    assert (run["config"]["max_tokens"], run["config"]["max_seconds"], run["config"]["max_cost"]) == (1000, 0.01, None)
+    assert [task["budgets"] for task in run["tasks"]] == [{"max_tokens": 1000, "max_seconds": 0.01}] * 2

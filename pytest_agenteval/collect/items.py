@@ -187,8 +187,10 @@ class EvalItem(pytest.Function):
     def record_setup_error(self, error: BaseException) -> None:
         """A fixture (the agent, the scorers) failed: the task still gets a result, as an error."""
         if RESULT_KEY not in self.stash:
+            failing = next((name for name in self.fixturenames if name not in self.funcargs), None)
             self.stash[RESULT_KEY] = error_task_result(
-                self.task, ErrorInfo.from_exception(error), node_id=self.nodeid, worker=worker_name()
+                self.task, ErrorInfo.from_exception(error), node_id=self.nodeid, worker=worker_name(),
+                failed_in=f"fixture {failing!r}" if failing and failing != "request" else None,
             )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]

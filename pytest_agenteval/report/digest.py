@@ -29,9 +29,12 @@ NAMES_WIDTH = 100
 SHORT_CHANGES = 6  # baseline changes
 
 
-def crash_text(error: ErrorInfo, message: str) -> str:
-    """Why a task errored, with `message` as the caller shows it: the agent's exception, or an unstorable result."""
-    return f"result {message}" if error.type == UNSTORABLE else f"agent raised {error.type}: {message}"
+def crash_text(error: ErrorInfo, message: str, failed_in: str | None = None) -> str:
+    """Why a task errored, with `message` as the caller shows it: the agent's (or `failed_in`'s, e.g. a
+    fixture's) exception, or an unstorable result."""
+    if error.type == UNSTORABLE:
+        return f"result {message}"
+    return f"{failed_in or 'agent'} raised {error.type}: {message}"
 
 
 def feedback_cause(fb: FeedbackRecord) -> str:
@@ -84,8 +87,9 @@ def task_causes(verdict: TaskVerdict) -> dict[tuple[str, str], list[float]]:
     causes: dict[tuple[str, str], list[float]] = {}
     for task in verdict.results:
         if task.exception is not None:
-            kind = "unstorable result" if task.exception.type == UNSTORABLE else f"agent raised {task.exception.type}"
-            causes.setdefault((crash_text(task.exception, task.exception.message), kind), [])
+            raised = f"{task.failed_in or 'agent'} raised {task.exception.type}"
+            kind = "unstorable result" if task.exception.type == UNSTORABLE else raised
+            causes.setdefault((crash_text(task.exception, task.exception.message, task.failed_in), kind), [])
         for fb in task.feedback:
             if fb.passed is False:
                 scores = causes.setdefault((feedback_cause(fb), fb.key), [])

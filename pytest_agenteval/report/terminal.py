@@ -75,9 +75,9 @@ def shorten(value: Any, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
-def describe_exception(error: ErrorInfo, limit: int = MAX_SHOWN) -> str:
-    """Why a task errored: the agent's exception, or a result that could not be stored as it is."""
-    return crash_text(error, shorten(error.message, limit))
+def describe_exception(error: ErrorInfo, limit: int = MAX_SHOWN, failed_in: str | None = None) -> str:
+    """Why a task errored: the agent's (or a fixture's) exception, or a result that could not be stored as it is."""
+    return crash_text(error, shorten(error.message, limit), failed_in)
 
 
 def describe_feedback(fb: FeedbackRecord) -> str:
@@ -98,7 +98,7 @@ def render_task_failure(result: TaskResult, *, tracebacks: bool = False) -> str:
         f"  output: {shorten(result.outputs['body']) if result.outputs.get('body') is not None else '(none)'}",
     ]
     if result.exception is not None:
-        lines.append(f"  {describe_exception(result.exception)}")
+        lines.append(f"  {describe_exception(result.exception, failed_in=result.failed_in)}")
     failing = [fb for fb in result.feedback if fb.passed is False]
     if failing:
         lines.append("  failing scorers:")
@@ -300,7 +300,7 @@ def failure_reasons(verdict: TaskVerdict, limit: int = 3) -> list[str]:
     reasons: dict[str, None] = {}
     for task in verdict.results:
         if task.exception is not None:
-            reasons[describe_exception(task.exception, 120)] = None
+            reasons[describe_exception(task.exception, 120, task.failed_in)] = None
         for fb in task.feedback:
             if fb.passed is False:
                 reasons[shorten(describe_feedback(fb), 160)] = None

@@ -45,9 +45,21 @@ def build_run(tasks: Iterable[TaskResult], *, run_id: str, label: str | None, cr
         target=target, concurrency=concurrency, tasks=ordered, aggregates=aggregate(ordered), suites=suites,
         invalid_records=sorted(invalid_records), partial=partial, exit_status=exit_status,
         config=config.model_copy(update={"scorers": sorted({fb.key for task in ordered for fb in task.feedback}),
-                                         "workers": len({task.worker for task in ordered})}),
+                                         "workers": len({task.worker for task in ordered}),
+                                         **shared_budgets(ordered, config)}),
         provenance=provenance, gates=list(gates), baseline=baseline,
     )
+
+
+def shared_budgets(tasks: Sequence[TaskResult], config: RunConfig) -> dict[str, int | float]:
+    """Budgets an `eval_budgets` fixture set, for the run's config: a limit the options left unset and every
+    task ran under with the same value."""
+    shared: dict[str, int | float] = {}
+    for name in ("max_tokens", "max_seconds", "max_cost"):
+        values = {task.budgets.get(name) for task in tasks}
+        if getattr(config, name) is None and len(values) == 1 and None not in values:
+            (shared[name],) = values  # type: ignore[assignment]
+    return shared
 
 
 def provenance(root: Path, pytest_version: str) -> Provenance:

@@ -86,6 +86,7 @@ class TaskResult(Record):
     events: list[Any] = Field(default_factory=list)  # AG2 stores framework events here; ours are in `trace`
     exception: ErrorInfo | None = None
     traceback: str | None = None  # where the agent crashed, without plugin frames
+    failed_in: str | None = None  # what raised `exception` when it was not the agent, e.g. "fixture 'eval_agent'"
     tokens: TokenRecord = Field(default_factory=TokenRecord)
     feedback: list[FeedbackRecord] = Field(default_factory=list)
     budget_violation: bool = False
@@ -100,6 +101,7 @@ class TaskResult(Record):
     outputs: dict[str, Any] = Field(default_factory=dict)
     cost: float | None = None
     budget_violations: list[BudgetViolationRecord] = Field(default_factory=list)
+    budgets: dict[str, int | float] = Field(default_factory=dict)  # the limits this task ran under (max_tokens, ...)
     trace: TraceRecord = Field(default_factory=TraceRecord)
     worker: str = "main"
     attempts: int = 1  # runs of this item in its session (pytest-rerunfailures); the result is the last one

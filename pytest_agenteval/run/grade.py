@@ -6,7 +6,7 @@ Imports nothing from pytest; the item (collect/items.py) drives it and reports t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_agenteval.agents.calls import normalize_outputs
@@ -47,6 +47,7 @@ class Evaluation:
     violations: tuple[BudgetViolation, ...]
     notes: tuple[str, ...] = ()
     traceback: str | None = None  # the agent's crash, without plugin frames
+    budgets: Budgets = field(default_factory=Budgets)  # the limits it ran under
 
     @property
     def failing_feedback(self) -> list[Feedback]:
@@ -96,7 +97,7 @@ async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], bu
     feedback = await apply_scorers(scorers, ScoreContext(task=task, outputs=outputs, trace=trace), limits)
     notes = captured.notes + empty_trace_notes(captured, scorers, agent)
     return Evaluation(task, outputs, trace, tuple(feedback), tuple(budgets.violations(trace)), notes,
-                      user_traceback(crash) if crash is not None else None)
+                      user_traceback(crash) if crash is not None else None, budgets)
 
 
 def to_task_result(evaluation: Evaluation, *, node_id: str, worker: str) -> TaskResult:
@@ -179,6 +180,7 @@ def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Pr
         cost=trace.cost,
         budget_violations=[BudgetViolationRecord(budget=v.budget, limit=v.limit, actual=v.actual)  # type: ignore[arg-type]
                            for v in evaluation.violations],
+        budgets=evaluation.budgets.limits(),
         trace=TraceRecord(steps=steps, input=trace_input, output=trace_output,
                           model_calls=len(trace.model_calls()), tool_calls=len(trace.tool_calls()),
                           cost=trace.cost, notes=list(evaluation.notes)),
@@ -206,10 +208,13 @@ def _bare_result(task: Task, problems: Problems, node_id: str, worker: str) -> T
                       exception=ErrorInfo(UNSTORABLE, describe_problems(problems)))
 
 
-def error_task_result(task: Task, error: ErrorInfo, *, node_id: str, worker: str) -> TaskResult:
-    """The record of a task that never ran (its fixtures failed): an error, kept in every denominator."""
+def error_task_result(task: Task, error: ErrorInfo, *, node_id: str, worker: str,
+                      failed_in: str | None = None) -> TaskResult:
+    """The record of a task that never ran (its fixtures failed, its worker died): an error, kept in every
+    denominator; `failed_in` names what raised when it was not the agent."""
     evaluation = Evaluation(task, {}, Trace(input=task.input, exception=error), (), ())
-    return to_task_result(evaluation, node_id=node_id, worker=worker)
+    result = to_task_result(evaluation, node_id=node_id, worker=worker)
+    return result.model_copy(update={"failed_in": failed_in}) if failed_in else result
 
 
 def feedback_record(fb: Feedback, problems: Problems | None = None) -> FeedbackRecord:
