@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
+import pytest_agenteval
 from pytest_agenteval.agents.langchain import LangChainAdapter, instrument_langchain, last_message_content
 from pytest_agenteval.agents.openai_agents import OpenAIAgentsAdapter, instrument_openai_agents
 
@@ -64,5 +65,5 @@ def test_missing_instrumentor_warns_that_traces_will_be_empty_and_what_to_instal
 ) -> None:
     monkeypatch.setitem(sys.modules, module, None)  # importing it now raises ImportError
 
-    with pytest.warns(UserWarning, match=rf"^{package} is not installed, .* pip install {package}$"):
+    with pytest.warns(pytest_agenteval.TraceWarning, match=rf"^{package} is not installed, .* pip install {package}$"):
         instrument(TracerProvider())

@@ -14,6 +14,7 @@ from opentelemetry.trace import TracerProvider
 
 from pytest_agenteval.agents.base import AgentCall
 from pytest_agenteval.task import Task
+from pytest_agenteval.warning_types import TraceWarning
 
 LANGCHAIN_PACKAGES = frozenset({"langchain_core", "langgraph"})
 INSTRUMENTOR_MODULE = "openinference.instrumentation.langchain"
@@ -50,7 +51,7 @@ def instrument_langchain(provider: TracerProvider) -> None:
         warnings.warn(
             "openinference-instrumentation-langchain is not installed, so LangChain emits no spans and "
             "traces hold no model or tool calls; pip install openinference-instrumentation-langchain",
-            UserWarning,
+            TraceWarning,
             stacklevel=2,
         )
         return

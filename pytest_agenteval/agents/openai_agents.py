@@ -15,6 +15,7 @@ from opentelemetry.trace import TracerProvider
 
 from pytest_agenteval.agents.base import AgentCall
 from pytest_agenteval.task import Task
+from pytest_agenteval.warning_types import TraceWarning
 
 INSTRUMENTOR_MODULE = "openinference.instrumentation.openai_agents"
 
@@ -52,7 +53,7 @@ def instrument_openai_agents(provider: TracerProvider) -> None:
             "openinference-instrumentation-openai-agents is not installed, so the Agents SDK's spans do not "
             "reach the plugin and traces hold no model or tool calls; "
             "pip install openinference-instrumentation-openai-agents",
-            UserWarning,
+            TraceWarning,
             stacklevel=2,
         )
         return
