@@ -35,5 +35,7 @@ def test_only_the_task_that_killed_its_worker_is_stored_as_crashed(pytester: pyt
     assert len(tasks) == 30
     not_passed = {task["task_id"]: task["exception"]["type"] for task in tasks if task["verdict"] != "passed"}
     assert not_passed == {"t12": "WorkerCrashed"}
-    outcomes = result.parseoutcomes()
-    assert (outcomes.get("failed"), outcomes.get("passed")) == (1, 29)
+    assert sorted(task["task_id"] for task in tasks) == sorted(f"t{i}" for i in range(30))
+    # pytest's own count may show an item twice: one that xdist re-sent after the crash runs again (the stored
+    # run keeps one result per item, as asserted above).
+    assert result.parseoutcomes().get("failed") == 1
