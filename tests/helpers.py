@@ -70,3 +70,15 @@ def comparable(run: dict[str, Any]) -> dict[str, Any]:
     tasks = [{k: v for k, v in task.items() if k not in {"duration_ms", "trace_ref", "worker", "trace"}}
              for task in run["tasks"]]
     return {"tasks": tasks, "aggregates": run["aggregates"], "suite": run["suite"]}
+
+
+# For inline conftests (they import asyncio and pathlib) that hold a session mid-run: touches `blocked`, then
+# waits, cancellably and at most a minute, until the test creates the file `release`.
+WAIT_FOR_RELEASE = '''
+async def wait_for_release():
+    pathlib.Path("blocked").touch()
+    for _ in range(1200):
+        if pathlib.Path("release").exists():
+            return
+        await asyncio.sleep(0.05)
+'''

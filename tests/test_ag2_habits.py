@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+
+from .helpers import read_single_run
 
 BUDGET_CONFTEST = '''
 import time, pytest
@@ -29,8 +29,7 @@ def test_ag2_budget_thresholds_from_eval_budgets_are_budgets(pytester: pytest.Py
     result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs")
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*BudgetExceededWarning: slow: seconds budget exceeded: * > 0.01*"])
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    (task,) = json.loads(run_file.read_text())["tasks"]
+    (task,) = read_single_run(pytester.path / "runs")["tasks"]
     assert [(v["budget"], v["limit"]) for v in task["budget_violations"]] == [("seconds", 0.01)]
 
 
@@ -49,7 +48,6 @@ def test_budgets_set_by_the_fixture_are_recorded_in_the_runs_config(pytester: py
     (pytester.path / "s.jsonl").write_text('{"task_id": "slow", "inputs": {"input": "hi"}}\n'
                                            '{"task_id": "slow-2", "inputs": {"input": "ho"}}\n')
     pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs").assert_outcomes(passed=2, warnings=2)
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    run = json.loads(run_file.read_text())
+    run = read_single_run(pytester.path / "runs")
     assert (run["config"]["max_tokens"], run["config"]["max_seconds"], run["config"]["max_cost"]) == (1000, 0.01, None)
     assert [task["budgets"] for task in run["tasks"]] == [{"max_tokens": 1000, "max_seconds": 0.01}] * 2

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from .helpers import read_single_run
+
 SESSION_TIMEOUT = 120  # a hang fails the test instead of the suite
 
 RAISING_CONFTEST = '''
@@ -60,8 +62,7 @@ def run_session(pytester: pytest.Pytester, *args: str) -> subprocess.CompletedPr
 
 
 def stored_verdicts(pytester: pytest.Pytester) -> dict[str, Any]:
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    run = json.loads(run_file.read_text())
+    run = read_single_run(pytester.path / "runs")
     return {task["task_id"]: (task["verdict"], (task["exception"] or {}).get("type")) for task in run["tasks"]}
 
 
@@ -113,8 +114,7 @@ def test_a_base_exception_raised_by_a_scorer_fails_that_item(pytester: pytest.Py
     write_suite(pytester.path / "s.jsonl", ["a", "b"])
     done = run_session(pytester)
     assert done.returncode == 1 and "INTERNALERROR" not in done.stdout + done.stderr
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    tasks = json.loads(run_file.read_text())["tasks"]
+    tasks = read_single_run(pytester.path / "runs")["tasks"]
     assert [task["verdict"] for task in tasks] == ["failed", "failed"]
     assert {task["feedback"][0]["error"]["type"] for task in tasks} == {raised.split("(")[0].split(".")[-1]}
 
@@ -151,8 +151,7 @@ def test_ctrl_c_during_a_sync_scorer_stops_promptly_and_keeps_the_partial_run(py
     output, _ = process.communicate(timeout=SESSION_TIMEOUT)
     assert process.returncode == pytest.ExitCode.INTERRUPTED, output
     assert time.monotonic() - interrupted_at < 30, "the session did not stop promptly on Ctrl+C"
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    assert json.loads(run_file.read_text())["partial"] is True
+    assert read_single_run(pytester.path / "runs")["partial"] is True
 
 
 HANGING_CONFTEST = '''
@@ -190,8 +189,7 @@ def test_timeouts_bound_agents_and_scorers_and_abandoned_threads_never_keep_the_
     done = run_session(pytester, "--eval-timeout=1", "--eval-scorer-timeout=1")
     assert time.monotonic() - started < 60, "a hung agent or scorer kept the session or the process alive"
     assert done.returncode == 1, done.stdout
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    tasks = {task["task_id"]: task for task in json.loads(run_file.read_text())["tasks"]}
+    tasks = {task["task_id"]: task for task in read_single_run(pytester.path / "runs")["tasks"]}
     assert tasks["t1-hang"]["exception"]["type"] == "TaskTimeoutError"
     scorer_errors = [fb["error"]["type"] for fb in tasks["t2-slow-scorer"]["feedback"]]
     assert scorer_errors == ["ScorerTimeoutError", "ScorerTimeoutError"]

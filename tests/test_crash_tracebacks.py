@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
+
+from .helpers import read_single_run
 
 CRASHING_CONFTEST = '''
 import pytest
@@ -37,8 +38,7 @@ def crashing_project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def stored_task(pytester: pytest.Pytester) -> dict[str, Any]:
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    task: dict[str, Any] = json.loads(run_file.read_text())["tasks"][0]
+    task: dict[str, Any] = read_single_run(pytester.path / "runs")["tasks"][0]
     return task
 
 

@@ -3,9 +3,9 @@ and the stored run; the task still counts as an error."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+
+from .helpers import read_single_run
 
 
 def test_a_failing_eval_agent_fixture_is_named_as_a_fixture_error(pytester: pytest.Pytester) -> None:
@@ -21,8 +21,7 @@ def eval_agent():
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'eval_agent' raised RuntimeError: no API key configured*"])
     assert "agent raised RuntimeError" not in result.stdout.str().replace("'eval_agent' raised", "")
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    (task,) = json.loads(run_file.read_text())["tasks"]
+    (task,) = read_single_run(pytester.path / "runs")["tasks"]
     assert (task["verdict"], task["failed_in"], task["exception"]["type"]) == (
         "error", "fixture 'eval_agent'", "RuntimeError")
 
@@ -41,5 +40,4 @@ def eval_agent():
     result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*agent raised RuntimeError: provider down*"])
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    assert json.loads(run_file.read_text())["tasks"][0]["failed_in"] is None
+    assert read_single_run(pytester.path / "runs")["tasks"][0]["failed_in"] is None

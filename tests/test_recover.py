@@ -20,21 +20,20 @@ from pytest_agenteval.cli import main
 from pytest_agenteval.results.journal import RunJournal
 from pytest_agenteval.results.models import JournalHeader, RunConfig, TaskResult
 
+from .helpers import WAIT_FOR_RELEASE
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and FIFOs")
 
 # "block..." waits (cancellably) until the file `release` exists, at most a minute.
 BLOCKING_CONFTEST = '''
 import asyncio, pathlib, pytest
+''' + WAIT_FOR_RELEASE + '''
 
 @pytest.fixture(scope="session")
 def eval_agent():
     async def agent(prompt):
         if prompt.startswith("block"):
-            pathlib.Path("blocked").touch()
-            for _ in range(1200):
-                if pathlib.Path("release").exists():
-                    break
-                await asyncio.sleep(0.05)
+            await wait_for_release()
         return prompt
     return agent
 '''

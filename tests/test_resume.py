@@ -17,11 +17,14 @@ import pytest
 
 from pytest_agenteval.cli import main
 
+from .helpers import WAIT_FOR_RELEASE
+
 # Every agent call is logged; CRASH / WRONG name prompts that raise or answer wrongly; "block" waits for the
 # file `release` (at most a minute).
 RESUME_CONFTEST = '''
 import asyncio, os, pathlib, pytest
 from pytest_agenteval import scorer
+''' + WAIT_FOR_RELEASE + '''
 
 @scorer
 def echoed(inputs, outputs):
@@ -35,11 +38,7 @@ def eval_agent():
         if prompt in os.environ.get("CRASH", "").split(","):
             raise ValueError("agent exploded")
         if prompt == "block":
-            pathlib.Path("blocked").touch()
-            for _ in range(1200):
-                if pathlib.Path("release").exists():
-                    break
-                await asyncio.sleep(0.05)
+            await wait_for_release()
         return "wrong" if prompt in os.environ.get("WRONG", "").split(",") else prompt
     return agent
 

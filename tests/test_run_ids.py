@@ -17,9 +17,12 @@ from pytest_agenteval.cli import main
 from pytest_agenteval.results.journal import RunJournal
 from pytest_agenteval.results.models import JournalHeader, RunConfig
 
+from .helpers import WAIT_FOR_RELEASE
+
 # Each call is logged with the session's pid; "block" waits for the file `release` (at most a minute).
 CONFTEST = '''
 import asyncio, os, pathlib, pytest
+''' + WAIT_FOR_RELEASE + '''
 
 @pytest.fixture(scope="session")
 def eval_agent():
@@ -27,11 +30,7 @@ def eval_agent():
         with open("calls.log", "a") as log:
             log.write(f"{os.getpid()} {prompt}\\n")
         if prompt == "block":
-            pathlib.Path("blocked").touch()
-            for _ in range(1200):
-                if pathlib.Path("release").exists():
-                    break
-                await asyncio.sleep(0.05)
+            await wait_for_release()
         return prompt
     return agent
 '''

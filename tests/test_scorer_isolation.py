@@ -3,9 +3,9 @@ repeat or the stored run sees. A score that is not a finite number fails, saying
 
 from __future__ import annotations
 
-import json
-
 import pytest
+
+from .helpers import read_single_run
 
 MUTATING_CONFTEST = '''
 import pytest
@@ -42,8 +42,7 @@ def test_a_scorer_that_mutates_its_arguments_changes_nothing_for_anyone_else(pyt
     (pytester.path / "s.jsonl").write_text(
         '{"task_id": "a", "inputs": {"input": "hi"}, "reference_outputs": {"answer": "hi"}}\n')
     pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "--eval-repeats=3").assert_outcomes(passed=3)
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    for task in json.loads(run_file.read_text())["tasks"]:
+    for task in read_single_run(pytester.path / "runs")["tasks"]:
         assert task["inputs"] == {"input": "hi"} and task["reference_outputs"] == {"answer": "hi"}
         assert task["outputs"]["body"] == "hi" and task["metadata"] == {}
         assert [fb["passed"] for fb in task["feedback"]] == [True, True]
@@ -71,6 +70,5 @@ def eval_scorers():
     result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*quality*is not a finite number*"])
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    (feedback,) = json.loads(run_file.read_text())["tasks"][0]["feedback"]
+    (feedback,) = read_single_run(pytester.path / "runs")["tasks"][0]["feedback"]
     assert (feedback["passed"], feedback["score"], feedback["error"]["type"]) == (False, None, "NonFiniteScore")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+
+from .helpers import read_single_run
 
 # An in-house dialect no built-in reader knows: `acme.kind = "tool"`, `acme.tool`, `acme.args`.
 ACME_CONFTEST = '''
@@ -55,8 +55,7 @@ def eval_span_conventions():
     return [AcmeConvention()]
 ''')
     acme_project.runpytest("--eval-suite=s.jsonl", "--eval-store=runs").assert_outcomes(passed=1)
-    (run_file,) = (acme_project.path / "runs").glob("*.json")
-    (step,) = json.loads(run_file.read_text())["tasks"][0]["trace"]["steps"]
+    (step,) = read_single_run(acme_project.path / "runs")["tasks"][0]["trace"]["steps"]
     assert (step["kind"], step["name"], step["arguments"]) == ("tool_call", "get_weather", {"city": "Paris"})
 
 

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from .helpers import read_single_run
+
 DYING_CONFTEST = '''
 import os, time, pytest
 
@@ -30,8 +32,7 @@ def test_only_the_task_that_killed_its_worker_is_stored_as_crashed(pytester: pyt
     (pytester.path / "s.jsonl").write_text("\n".join(json.dumps(each) for each in records) + "\n")
     result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "-n", "2",
                                 f"--eval-concurrency={concurrency}")
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    tasks = json.loads(run_file.read_text())["tasks"]
+    tasks = read_single_run(pytester.path / "runs")["tasks"]
     assert len(tasks) == 30
     not_passed = {task["task_id"]: task["exception"]["type"] for task in tasks if task["verdict"] != "passed"}
     assert not_passed == {"t12": "WorkerCrashed"}

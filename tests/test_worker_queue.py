@@ -3,7 +3,6 @@ degrading with a warning (never silently) when xdist no longer has what it reads
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -13,6 +12,8 @@ import pytest
 import xdist
 
 from pytest_agenteval.run.worker_queue import SUPPORTED_XDIST, find_queue_peek
+
+from .helpers import read_single_run
 
 
 def test_the_installed_xdist_is_one_the_worker_queue_was_checked_with() -> None:
@@ -83,6 +84,5 @@ def eval_agent():
     result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "-n", "1",
                                 "--eval-concurrency=4", "-W", "error::pytest_agenteval.PrefetchWarning")
     result.assert_outcomes(passed=8)
-    (run_file,) = (pytester.path / "runs").glob("*.json")
-    peaks = [int(task["outputs"]["body"]) for task in json.loads(run_file.read_text())["tasks"]]
+    peaks = [int(task["outputs"]["body"]) for task in read_single_run(pytester.path / "runs")["tasks"]]
     assert max(peaks) > 1, "calls on the worker were never started ahead of their items"
