@@ -16,7 +16,7 @@ from typing import Any
 
 from opentelemetry.trace import TracerProvider
 
-from pytest_agenteval.agents.base import AgentCall
+from pytest_agenteval.agents.base import AgentCall, FrameworkAdapter
 from pytest_agenteval.agents.frameworks import FRAMEWORK_ADAPTERS
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.model import RaisedInThread
@@ -35,14 +35,12 @@ def adapt_agent(agent: Any, executor: Executor | None = None, provider: TracerPr
     Framework adapters come first (they bind tracing to `provider`). Sync code runs on `executor`
     (a thread) with the caller's context copied, so spans nest under the task.
     """
-    if provider is not None:
-        for adapter in FRAMEWORK_ADAPTERS:
-            if adapter.matches(agent):
-                return adapter.bind(agent, provider, executor)
-    for name in AGENT_METHODS:
-        method = getattr(agent, name, None)
-        if callable(method) and not inspect.isclass(agent):
-            return _bind(method, executor, wants_task=False)
+    adapter = _framework_of(agent)
+    if adapter is not None and provider is not None:
+        return adapter.bind(agent, provider, executor)
+    found = _method_of(agent)
+    if found is not None:
+        return _bind(found[1], executor, wants_task=False)
     if callable(agent):
         return _bind(agent, executor, wants_task=_wants_task(agent))
     raise AgentTypeError(
@@ -54,12 +52,25 @@ def adapt_agent(agent: Any, executor: Executor | None = None, provider: TracerPr
 def describe_agent(agent: Any) -> str | None:
     """What the agent is, for a warning when it leaves no spans; None for a plain callable, which may well make
     no model calls at all."""
-    for adapter in FRAMEWORK_ADAPTERS:
-        if adapter.matches(agent):
-            return f"the {type(adapter).__name__.removesuffix('Adapter')} agent {type(agent).__name__!r}"
+    adapter = _framework_of(agent)
+    if adapter is not None:
+        return f"the {type(adapter).__name__.removesuffix('Adapter')} agent {type(agent).__name__!r}"
+    found = _method_of(agent)
+    return None if found is None else f"the agent {type(agent).__name__!r} (called through its `{found[0]}` method)"
+
+
+def _framework_of(agent: Any) -> FrameworkAdapter | None:
+    return next((adapter for adapter in FRAMEWORK_ADAPTERS if adapter.matches(agent)), None)
+
+
+def _method_of(agent: Any) -> tuple[str, Callable[..., Any]] | None:
+    """The first of AGENT_METHODS an agent object (not a class) has."""
+    if inspect.isclass(agent):
+        return None
     for name in AGENT_METHODS:
-        if callable(getattr(agent, name, None)) and not inspect.isclass(agent):
-            return f"the agent {type(agent).__name__!r} (called through its `{name}` method)"
+        method = getattr(agent, name, None)
+        if callable(method):
+            return name, method
     return None
 
 
