@@ -16,6 +16,7 @@ from typing import Any
 
 from opentelemetry.trace import TracerProvider
 
+from pytest_agenteval.agents.ag2 import held_ag2_agents, instrument_held_agents
 from pytest_agenteval.agents.base import AgentCall, FrameworkAdapter
 from pytest_agenteval.agents.frameworks import FRAMEWORK_ADAPTERS
 from pytest_agenteval.task import Task
@@ -40,6 +41,8 @@ def adapt_agent(agent: Any, executor: Executor | None = None, provider: TracerPr
         return adapter.bind(agent, provider, executor)
     found = _method_of(agent)
     if found is not None:
+        if provider is not None:
+            instrument_held_agents(agent, provider)  # an AG2-style wrapper around ag2 agents
         return _bind(found[1], executor, wants_task=False)
     if callable(agent):
         return _bind(agent, executor, wants_task=_wants_task(agent))
@@ -56,7 +59,10 @@ def describe_agent(agent: Any) -> str | None:
     if adapter is not None:
         return f"the {type(adapter).__name__.removesuffix('Adapter')} agent {type(agent).__name__!r}"
     found = _method_of(agent)
-    return None if found is None else f"the agent {type(agent).__name__!r} (called through its `{found[0]}` method)"
+    if found is None:
+        return None
+    held = f", holding {len(held_ag2_agents(agent))} ag2 agent(s)" if held_ag2_agents(agent) else ""
+    return f"the agent {type(agent).__name__!r} (called through its `{found[0]}` method{held})"
 
 
 def _framework_of(agent: Any) -> FrameworkAdapter | None:
