@@ -66,6 +66,26 @@ def test_allure_shows_a_failing_scorer_as_failed_and_an_agent_crash_as_broken(py
     assert verdicts(pytester) == EXPECTED
 
 
+# Wiring the user must fix: a non-scorer in eval_scorers (found by the plugin) and an agent fixture that raises.
+MISWIRED = {
+    "not-a-scorer": CONFTEST.replace("return [echoed]", "return [echoed, 42]"),
+    "agent-fixture-raises": CONFTEST.replace("    def agent(prompt):",
+                                             "    raise RuntimeError('no key')\n    def agent(prompt):"),
+}
+
+
+@pytest.mark.parametrize("wiring", sorted(MISWIRED))
+def test_allure_shows_wiring_errors_as_broken_and_the_run_keeps_them(pytester: pytest.Pytester, wiring: str) -> None:
+    make_project(pytester, ["a", "b"])
+    pytester.makeconftest(MISWIRED[wiring])
+    result = pytester.runpytest(*RUN, "--alluredir=allure", "-p", "no:randomly")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    statuses = {json.loads(path.read_text())["name"]: json.loads(path.read_text())["status"]
+                for path in (pytester.path / "allure").glob("*-result.json")}
+    assert statuses == {"a": "broken", "b": "broken"}
+    assert verdicts(pytester) == [("a", "error"), ("b", "error")]
+
+
 def test_pytest_json_report_has_each_item_with_its_outcome(pytester: pytest.Pytester) -> None:
     make_project(pytester, ORDER)
     result = pytester.runpytest(*RUN, "--json-report", "--json-report-file=report.json", "-p", "no:randomly")

@@ -47,6 +47,11 @@ class EvalFailure(EvalMiss, AssertionError):
     "failed" vs "broken") show a failed check."""
 
 
+class EvalWiringError(Exception):
+    """The plugin cannot run the task as wired (a non-scorer in eval_scorers, an agent it cannot call): shown as
+    its message alone, and not an AssertionError, so allure shows it "broken" like any fixture error."""
+
+
 class EvalError(EvalMiss):
     """The task ended in an error (the agent raised): not an AssertionError, so allure shows it "broken"."""
 
@@ -182,7 +187,7 @@ class EvalItem(pytest.Function):
 
     def fail_wiring(self, error: BaseException, message: str) -> NoReturn:
         self.record_setup_error(error)
-        pytest.fail(message, pytrace=False)
+        raise EvalWiringError(message) from error
 
     def record_setup_error(self, error: BaseException) -> None:
         """A fixture (the agent, the scorers) failed: the task still gets a result, as an error."""
@@ -196,6 +201,8 @@ class EvalItem(pytest.Function):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, EvalMiss):
             return render_task_failure(excinfo.value.result, tracebacks=self.config.get_verbosity() >= 2)
+        if isinstance(excinfo.value, EvalWiringError):
+            return printable(str(excinfo.value))
         if isinstance(excinfo.value, BudgetExceededWarning):  # turned into an error by -W error::...
             return printable(f"BudgetExceededWarning: {excinfo.value}")
         return super().repr_failure(excinfo)
