@@ -46,7 +46,9 @@ class RunRecorder:
         """Results of the resumed run that stay in this one."""
         return len(self._carried)
 
-    # xdist replays worker reports here on the controller, so each item arrives exactly once.
+    # xdist replays worker reports here on the controller, so each item arrives exactly once. First, so that no
+    # other plugin (pytest-reportlog serializes every attribute) sees the result riding on the report.
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record_errors = getattr(report, RECORD_ERROR_ATTR, None)  # one item may stand for many bad lines
         for record_error in [record_errors] if isinstance(record_errors, str) else record_errors or ():
@@ -59,7 +61,11 @@ class RunRecorder:
         from pytest_agenteval.results.models import TaskResult
 
         outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome  # a miss the policy tolerates
-        result = TaskResult.model_validate({**payload, "outcome": outcome})
+        if isinstance(payload, TaskResult):  # from this process: the result itself, held by nothing else
+            result = payload
+            result.outcome = outcome
+        else:  # from an xdist worker, or masked: a JSON dict
+            result = TaskResult.model_validate({**payload, "outcome": outcome})
         key = (result.suite, result.task_id)
         earlier = self._attempts.get(key)  # a rerun (pytest-rerunfailures) replaces the earlier attempt
         if earlier is not None:

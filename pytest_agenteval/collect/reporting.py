@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Generator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from pytest_agenteval.gates.tolerance import MissLedger
 from pytest_agenteval.keys import RECORD_ERROR_ATTR, REPORT_ATTR, RESULT_KEY
 from pytest_agenteval.report.redact import Redactor, RedactorCache
 from pytest_agenteval.report.terminal import printable
+from pytest_agenteval.results.models import TaskResult
 from pytest_agenteval.results.storable import clean_text
 
 REPORTER_NAME = "agenteval-items"
@@ -50,9 +52,8 @@ class ItemReporter:
             self.review_miss(item, call, report)
             redactor = self.redactors.current(os.environ)
             if (call.when == "call" or report.failed) and RESULT_KEY in item.stash:
-                # A JSON-safe dict rides on the report, so it survives xdist's serialization.
-                payload = item.stash[RESULT_KEY].model_dump(mode="json")
-                setattr(report, REPORT_ATTR, redactor.record(payload) if redactor.active else payload)
+                on_worker = hasattr(item.config, "workerinput")
+                setattr(report, REPORT_ATTR, report_payload(item.stash[RESULT_KEY], redactor, on_worker=on_worker))
                 del item.stash[RESULT_KEY]
             mask_report(report, redactor)
         elif isinstance(item, InvalidRecord) and call.when == "setup":
@@ -71,6 +72,15 @@ class ItemReporter:
         if reason is not None:
             report.outcome = "skipped"  # what pytest's own xfail does, with `wasxfail` as the reason
             report.wasxfail = reason
+
+
+def report_payload(result: TaskResult, redactor: Redactor, *, on_worker: bool) -> TaskResult | dict[str, Any]:
+    """What rides on the report: on an xdist worker (or with secrets to mask) a JSON-safe dict, which survives
+    xdist's serialization; in a single process the result itself, which never leaves it."""
+    if not on_worker and not redactor.active:
+        return result
+    payload = result.model_dump(mode="json")
+    return redactor.record(payload) if redactor.active else payload
 
 
 def mask_report(report: pytest.TestReport, redactor: Redactor) -> None:

@@ -127,6 +127,9 @@ def _pattern_marker(match: re.Match[str]) -> str:
     return PATTERN_MARKER if match.group() else ""  # a pattern that matches the empty string masks nothing
 
 
+PYTEST_CURRENT_TEST = "PYTEST_CURRENT_TEST"
+
+
 class RedactorCache:
     """The redactor for the environment as it is now, rebuilt only when a secret-looking variable was added,
     removed or changed (a fixture that loads a .env file after collection is seen)."""
@@ -138,8 +141,10 @@ class RedactorCache:
         self._redactor = Redactor()
 
     def current(self, environ: Mapping[str, str]) -> Redactor:
-        if len(environ) != self._size or any(environ.get(name) != value for name, value in self._named.items()):
-            self._size = len(environ)
+        # pytest sets and removes PYTEST_CURRENT_TEST around every phase: not counted, or every call rebuilds.
+        size = len(environ) - (PYTEST_CURRENT_TEST in environ)
+        if size != self._size or any(environ.get(name) != value for name, value in self._named.items()):
+            self._size = size
             self._named = {name: value for name, value in environ.items() if SECRET_NAME.search(name)}
             self._redactor = Redactor.build(secret_variables(self._named), self.patterns)
         return self._redactor

@@ -6,6 +6,8 @@ Registered in `pytest_configure` in every process; the runtime itself is importe
 
 from __future__ import annotations
 
+import atexit
+import gc
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_agenteval.keys import INFLIGHT_DIR, SUSPECTS
+from pytest_agenteval.task import Task
 from pytest_agenteval.warning_types import TraceWarning
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from pytest_agenteval.run.runtime import EvalRuntime
 
 EVENT_LOOP_FIXTURE = "agenteval_event_loop"
+_EXIT_FREEZE: list[bool] = []  # registered once per process
 
 
 class RuntimeHost:
@@ -35,6 +39,7 @@ class RuntimeHost:
         self.inflight_dir: str | None = workerinput.get(INFLIGHT_DIR)
         self.worker_id: str = str(workerinput.get("workerid", "main"))
         self.suspects: frozenset[str] = frozenset(workerinput.get(SUSPECTS, ()))
+        self.frozen = False
 
     def runtime_for(self, request: pytest.FixtureRequest) -> EvalRuntime:
         """This process's runtime, started at the first eval item that runs."""
@@ -53,6 +58,22 @@ class RuntimeHost:
                                        timeout=self.options.timeout, scorer_timeout=self.options.scorer_timeout,
                                        loop=loop, inflight_log=log)
         return self.runtime
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Collected objects (items, tasks, records) live to the end: frozen, full collections skip them. At
+        exit everything left is frozen too, so the interpreter's last collections do not walk the whole heap
+        (seconds at tens of thousands of tasks); the process ends, the memory goes back all the same."""
+        if not self.frozen and any(isinstance(getattr(item, "task", None), Task) for item in session.items):
+            gc.freeze()
+            self.frozen = True
+            freeze_at_exit()
+
+    @pytest.hookimpl(trylast=True)  # after pytest's own collection pass for unraisable exceptions
+    def pytest_unconfigure(self) -> None:
+        if self.frozen:  # an in-process run (pytester) must not leave its objects out of the collector
+            gc.unfreeze()
+            self.frozen = False
 
     async def cancel_pending(self) -> None:
         """Cancel calls started for items that never ran; called from the event loop fixture's teardown."""
@@ -74,3 +95,9 @@ class RuntimeHost:
             warnings.warn(TraceWarning(
                 f"{runtime.tracer.orphan_spans} span(s) started after their task had finished and are in no "
                 "trace: an agent left work running in the background"), stacklevel=1)
+
+
+def freeze_at_exit() -> None:
+    if not _EXIT_FREEZE:
+        atexit.register(gc.freeze)
+        _EXIT_FREEZE.append(True)

@@ -58,6 +58,9 @@ class TaskLogHandler(logging.Handler):
             output.write(f"{record.levelname} {record.name}: {record.getMessage()}\n")
 
 
+TASK_LOG_HANDLER = TaskLogHandler()  # one for the process: made per item, each would register with logging
+
+
 def _outside_tasks(record: logging.LogRecord) -> bool:
     return getattr(record, RECORD_ATTR, None) is None
 
@@ -73,8 +76,8 @@ def route_output() -> Iterator[None]:
         return record
 
     root = logging.getLogger()
-    others = list(root.handlers)
-    handler = TaskLogHandler()
+    others = [each for each in root.handlers if each is not TASK_LOG_HANDLER]
+    handler = TASK_LOG_HANDLER
     old_stdout, old_stderr = sys.stdout, sys.stderr
     logging.setLogRecordFactory(stamped)
     root.addHandler(handler)

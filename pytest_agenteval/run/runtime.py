@@ -87,11 +87,14 @@ class EvalRuntime:
         for each in upcoming[: self.window]:
             if each.key not in self.pending:
                 self.pending[each.key] = self._start(each.key, task=each.task, call=call)
+        described = self._adapted[2] if self._adapted is not None else None
+
+        async def run_then_grade() -> tuple[Evaluation, TaskOutput]:
+            run = await own
+            return await grade(task, run.captured, scorers, budgets, conventions, self.scoring, described), run.output
+
         with route_output():
-            run = self.wait(own)
-            described = self._adapted[2] if self._adapted is not None else None
-            evaluation = self.wait(grade(task, run.captured, scorers, budgets, conventions, self.scoring, described))
-        return evaluation, run.output
+            return self.wait(run_then_grade())  # one turn of the loop per item
 
     def _call_for(self, agent: Any) -> AgentCall:
         """The agent's call, adapted once per agent object (the common shared agent costs nothing per item)."""

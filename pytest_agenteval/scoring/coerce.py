@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from pytest_agenteval.scoring.ag2 import from_ag2, is_ag2_scorer
 from pytest_agenteval.scoring.core import Scorer
+
+# Each function or AG2 scorer is wrapped (and its signature read) once, not once per task; keyed by identity and
+# held weakly, so a fixture that makes new scorers per task neither hits nor grows this.
+_WRAPPED: weakref.WeakKeyDictionary[Any, Scorer] = weakref.WeakKeyDictionary()
 
 
 def as_scorer(obj: Any) -> Scorer:
     """Accept a `Scorer`, an `ag2.eval` Scorer (bridged), or a plain function (keyed by its name)."""
     if isinstance(obj, Scorer):
         return obj
+    hash_method: object = type(obj).__hash__
+    if hash_method is not object.__hash__:  # equal is not identical: never share a wrapper
+        return _wrap(obj)
+    try:
+        wrapped = _WRAPPED.get(obj)
+    except TypeError:  # no weak references (slots): wrapped each time
+        return _wrap(obj)
+    if wrapped is None:
+        wrapped = _WRAPPED[obj] = _wrap(obj)
+    return wrapped
+
+
+def _wrap(obj: Any) -> Scorer:
     if is_ag2_scorer(obj):
         return from_ag2(obj)
     if callable(obj):
