@@ -65,7 +65,7 @@ class XdistHooks:
             message += (f"; the agent calls of {', '.join(others)} were running in the same worker too, "
                         "so one of them may have crashed it")
         result = crashed_task_result(crashitem, message, self.root, self.repeats, worker=worker)
-        setattr(report, REPORT_ATTR, result.model_dump(mode="json"))
+        setattr(report, REPORT_ATTR, result)  # made here, on the controller
 
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
         if getattr(report, RERUN_ATTR, False):

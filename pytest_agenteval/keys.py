@@ -36,8 +36,8 @@ PUBLISHER_KEY: pytest.StashKey[RunPublisher] = pytest.StashKey()
 RESULT_KEY: pytest.StashKey[TaskResult] = pytest.StashKey()  # the item's result, until its report carries it
 CANDIDATE_KEY: pytest.StashKey[Any] = pytest.StashKey()  # the agent definition an item may be prefetched with
 
-# On a report: JSON-safe data that survives xdist's serialization to the controller.
-REPORT_ATTR = "agenteval_result"  # an eval item's result
+# On a report: data that survives xdist's serialization to the controller.
+REPORT_ATTR = "agenteval_result"  # an eval item's result: its JSON text (from a worker) or the TaskResult itself
 RECORD_ERROR_ATTR = "agenteval_record_error"  # an invalid suite line's message
 
 # In xdist's `workerinput`: what the controller tells each worker.

@@ -61,11 +61,9 @@ class RunRecorder:
         from pytest_agenteval.results.models import TaskResult
 
         outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome  # a miss the policy tolerates
-        if isinstance(payload, TaskResult):  # from this process: the result itself, held by nothing else
-            result = payload
-            result.outcome = outcome
-        else:  # from an xdist worker, or masked: a JSON dict
-            result = TaskResult.model_validate({**payload, "outcome": outcome})
+        # From this process, the result itself (held by nothing else); from a worker, or masked, its JSON.
+        result = payload if isinstance(payload, TaskResult) else TaskResult.model_validate_json(payload)
+        result.outcome = outcome
         key = (result.suite, result.task_id)
         earlier = self._attempts.get(key)  # a rerun (pytest-rerunfailures) replaces the earlier attempt
         if earlier is not None:

@@ -5,10 +5,10 @@ Secrets are masked here, where each report is made (on the xdist worker), so not
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Generator, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -74,13 +74,12 @@ class ItemReporter:
             report.wasxfail = reason
 
 
-def report_payload(result: TaskResult, redactor: Redactor, *, on_worker: bool) -> TaskResult | dict[str, Any]:
-    """What rides on the report: on an xdist worker (or with secrets to mask) a JSON-safe dict, which survives
-    xdist's serialization; in a single process the result itself, which never leaves it."""
-    if not on_worker and not redactor.active:
-        return result
-    payload = result.model_dump(mode="json")
-    return redactor.record(payload) if redactor.active else payload
+def report_payload(result: TaskResult, redactor: Redactor, *, on_worker: bool) -> TaskResult | str:
+    """What rides on the report: on an xdist worker (or with secrets to mask) its JSON text, one string that
+    xdist sends as it is; in a single process the result itself, which never leaves it."""
+    if not redactor.active:
+        return result.model_dump_json() if on_worker else result
+    return json.dumps(redactor.record(result.model_dump(mode="json")))
 
 
 def mask_report(report: pytest.TestReport, redactor: Redactor) -> None:
