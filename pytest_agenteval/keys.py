@@ -25,6 +25,7 @@ RUN_ID_KEY: pytest.StashKey[str] = pytest.StashKey()  # an xdist worker's run id
 SELECTION_KEY: pytest.StashKey[SuiteSelection] = pytest.StashKey()
 HOST_KEY: pytest.StashKey[RuntimeHost] = pytest.StashKey()
 ORDER_KEY: pytest.StashKey[dict[str, int]] = pytest.StashKey()  # node id -> position in the session's items
+SCANNED_KEY: pytest.StashKey[int] = pytest.StashKey()  # the last position whose item was offered for prefetch
 SEQUENTIAL_WARNED_KEY: pytest.StashKey[bool] = pytest.StashKey()
 QUEUE_PEEK_KEY: pytest.StashKey[QueuePeek | None] = pytest.StashKey()  # how an xdist worker reads its queue
 

@@ -149,7 +149,12 @@ def _unwrap(returned: Any) -> Any:
     return returned
 
 
+JSON_STARTS = frozenset('{["-0123456789tfn')  # what a JSON text can begin with (after blanks)
+
+
 def _parse_json(text: str) -> Any:
+    if text.lstrip()[:1] not in JSON_STARTS:  # prose: no parse (and no exception raised and caught) needed
+        return text
     try:
         return json.loads(text)
     except (ValueError, RecursionError):

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
@@ -249,5 +250,7 @@ def warn_once_about_sequential_runs(item: EvalItem) -> None:
             "make it session-scoped (or use --eval-agent) to run up to --eval-concurrency tasks at once"))
 
 
+@functools.cache
 def worker_name() -> str:
+    """This process's xdist worker id ("gw0"), or "main"; set before the worker imports the plugin."""
     return os.environ.get("PYTEST_XDIST_WORKER", "main")

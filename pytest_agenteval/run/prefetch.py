@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_agenteval.keys import CANDIDATE_KEY, ORDER_KEY
+from pytest_agenteval.keys import CANDIDATE_KEY, ORDER_KEY, SCANNED_KEY
 from pytest_agenteval.run.runtime import PendingTask
 from pytest_agenteval.run.worker_queue import worker_queue
 
@@ -29,14 +29,14 @@ def shared_agent_definition(item: pytest.Function) -> Any | None:
 
 
 def upcoming_tasks(item: pytest.Function, limit: int) -> list[PendingTask]:
-    """The next eval items this process will run that share `item`'s agent, at most `limit`."""
+    """Eval items this process will run next that share `item`'s agent and were not offered before: those
+    among the next `limit` items (in a single process each position is looked at once, by the first item
+    whose window reaches it), or among the first `limit` of an xdist worker's queue."""
     definition = shared_agent_definition(item)
     if definition is None or limit <= 0:
         return []
     found: list[PendingTask] = []
-    for following in _following_items(item):
-        if len(found) >= limit:
-            break
+    for following in _following_items(item, limit):
         task = getattr(following, "task", None)
         if task is not None and isinstance(following, pytest.Function) and _candidate(following) is definition:
             found.append(PendingTask(following.nodeid, task))
@@ -55,15 +55,20 @@ def _skipped(item: pytest.Item) -> bool:
     return any(item.iter_markers("skip")) or any(item.iter_markers("skipif"))
 
 
-def _following_items(item: pytest.Item) -> Iterator[pytest.Item]:
+def _following_items(item: pytest.Item, limit: int) -> Iterator[pytest.Item]:
     items = item.session.items
     if hasattr(item.config, "workerinput"):  # an xdist worker only knows the indices it was handed so far
         peek = worker_queue(item)
-        yield from (items[index] for index in peek()) if peek is not None else ()
+        yield from (items[index] for index in peek()[:limit]) if peek is not None else ()
         return
     order = item.config.stash.get(ORDER_KEY, None)
     if order is None:
         order = item.config.stash[ORDER_KEY] = {each.nodeid: index for index, each in enumerate(items)}
     position = order.get(item.nodeid)
-    if position is not None:
-        yield from (items[index] for index in range(position + 1, len(items)))
+    if position is None:
+        return
+    scanned = item.config.stash.get(SCANNED_KEY, -1)
+    end = min(position + limit, len(items) - 1)
+    if end > scanned:
+        item.config.stash[SCANNED_KEY] = end
+        yield from (items[index] for index in range(max(position, scanned) + 1, end + 1))

@@ -137,6 +137,7 @@ class Scorer:
         self.key: str = key or str(getattr(fn, "__name__", type(fn).__name__))
         self.threshold = threshold
         self.parameters = _injectable_parameters(fn, self.key)
+        self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
 
     def __repr__(self) -> str:
         return f"Scorer({self.key!r})"
@@ -164,7 +165,7 @@ class Scorer:
                                      "(--eval-scorer-timeout); it was abandoned") from None
 
     async def _bounded_call(self, arguments: dict[str, Any], executor: Executor | None) -> Any:
-        if inspect.iscoroutinefunction(self.fn) or inspect.iscoroutinefunction(type(self.fn).__call__):
+        if self.is_async:
             return await self.fn(**arguments)
         # A sync scorer runs on a daemon thread, so one that never returns is left behind, not waited for.
         run = functools.partial(contextvars.copy_context().run, functools.partial(self.fn, **arguments))
@@ -227,8 +228,15 @@ def normalize_feedback(returned: Any, key: str, threshold: float | None = None) 
 
 async def apply_scorers(scorers: Iterable[Scorer], context: ScoreContext,
                         limits: ScoringLimits | None = None) -> list[Feedback]:
-    """Apply every scorer; async ones (LLM judges) wait concurrently. Feedback keeps the scorers' order."""
-    results = await asyncio.gather(*(each.score(context, limits) for each in scorers))
+    """Apply every scorer; async ones (LLM judges) wait concurrently. Feedback keeps the scorers' order.
+    With at most one that can wait (the common case: plain functions, unbounded), they run one after the other,
+    which costs no asyncio task per scorer."""
+    scorers = list(scorers)
+    bounded = limits is not None and limits.timeout is not None  # each runs on a thread: they overlap
+    if bounded or sum(each.is_async for each in scorers) > 1:
+        results = await asyncio.gather(*(each.score(context, limits) for each in scorers))
+    else:
+        results = [await each.score(context, limits) for each in scorers]
     return [feedback for result in results for feedback in result]
 
 
