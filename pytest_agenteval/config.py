@@ -75,6 +75,14 @@ def run_id(text: str) -> str:
 
 
 SUMMARY_STYLES = ("short", "full")
+RECORD_MODES = ("none", "new", "all")
+
+
+def record_mode(text: str) -> str:
+    """argparse type: what replay may record."""
+    if text not in RECORD_MODES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a record mode: write none, new or all")
+    return text
 
 
 def summary_style(text: str) -> str:
@@ -155,6 +163,13 @@ OPTIONS = (
     OptionSpec("--eval-redact", "regular expression whose matches are masked in everything the plugin writes or "
                "prints (secret-looking environment variables are masked anyway); repeatable, one per ini line",
                regex, "REGEX", kind="list"),
+    OptionSpec("--eval-cassettes", "replay each task x repeat's HTTP calls from its own cassette under DIR "
+               "(needs the replay extra); requests without a recording fail their item", metavar="DIR", path=True),
+    OptionSpec("--eval-record", "with --eval-cassettes: 'none' replays only, 'new' records what is missing, 'all' "
+               "records every call afresh", record_mode, "none|new|all", default="none"),
+    OptionSpec("--eval-allow-host", "with --eval-cassettes: a host live connections may still reach (other "
+               "connections are blocked while replaying); repeatable, one per ini line", metavar="HOST",
+               kind="list", ini="eval_allow_hosts"),
     OptionSpec("--eval-github-summary", "append the Markdown summary to $GITHUB_STEP_SUMMARY", kind="switch",
                default=False),
 )
@@ -186,6 +201,9 @@ class EvalOptions:
     resume: str | None
     resume_errors: bool
     redact: tuple[str, ...]
+    cassettes: Path | None = None
+    record: str = "none"
+    allow_hosts: tuple[str, ...] = ()
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -231,6 +249,9 @@ def read_options(config: pytest.Config) -> EvalOptions:
             resume=values["eval_resume"],
             resume_errors=values["eval_resume_errors"],
             redact=tuple(values["eval_redact"]),
+            cassettes=Path(values["eval_cassettes"]) if values["eval_cassettes"] else None,
+            record=values["eval_record"],
+            allow_hosts=tuple(values["eval_allow_hosts"]),
         )
     return config.stash[OPTIONS_KEY]
 

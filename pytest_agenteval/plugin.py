@@ -58,6 +58,10 @@ def pytest_configure(config: pytest.Config) -> None:
     options = read_options(config)
     config.stash[SELECTION_KEY] = select_suites(config)
     add_suites_to_args(config, config.stash[SELECTION_KEY])
+    if any(arg.partition("::")[0].endswith(SUITE_SUFFIX) for arg in config.args):
+        # Suites will be collected: load the engine now, with the rest of startup, and not in the middle of
+        # the first suite's collection (where it would hold up the first agent calls too).
+        import pytest_agenteval.collect.reporting  # noqa: F401
     config.stash[HOST_KEY] = RuntimeHost(options, workerinput)
     config.pluginmanager.register(config.stash[HOST_KEY], "agenteval-runtime")
     if workerinput is None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pytest_agenteval.tracing.model import AgentStep, ErrorInfo, ModelCall, ToolCall
 
 SCHEMA_VERSION = "0.2"
-PLUGIN_SCHEMA = "agenteval/1.1"  # 1.1: crash tracebacks (`traceback` on tasks and feedback)
+PLUGIN_SCHEMA = "agenteval/1.2"  # 1.1: crash tracebacks (`traceback` on tasks and feedback); 1.2: `replay`
 
 Verdict = Literal["passed", "failed", "error"]
 GateKind = Literal["suite", "tag", "scorer", "regression"]
@@ -54,6 +54,17 @@ class TraceRef(Record):
     trace_id: str
     task_id: str
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReplayRecord(Record):
+    """What a task x repeat did with its cassette (`--eval-cassettes`)."""
+
+    status: Literal["replayed", "recorded", "missed", "no requests"]
+    cassette: str  # relative to the cassette directory
+    played: int = 0
+    recorded: int = 0
+    misses: list[str] = Field(default_factory=list)
+    unused: int = 0  # recordings in the cassette the task did not play (stale, if the agent changed)
 
 
 class BudgetViolationRecord(Record):
@@ -105,6 +116,7 @@ class TaskResult(Record):
     trace: TraceRecord = Field(default_factory=TraceRecord)
     worker: str = "main"
     attempts: int = 1  # runs of this item in its session (pytest-rerunfailures); the result is the last one
+    replay: ReplayRecord | None = None  # None: the agent's calls ran live
 
 
 class GateRecord(Record):

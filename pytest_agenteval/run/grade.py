@@ -11,9 +11,11 @@ from typing import Any
 
 from pytest_agenteval.agents.calls import normalize_outputs
 from pytest_agenteval.budgets import Budgets, BudgetViolation
+from pytest_agenteval.replay.cassettes import CassetteMissError, ReplayOutcome
 from pytest_agenteval.results.models import (
     BudgetViolationRecord,
     FeedbackRecord,
+    ReplayRecord,
     TaskResult,
     TokenRecord,
     TraceRecord,
@@ -48,6 +50,7 @@ class Evaluation:
     notes: tuple[str, ...] = ()
     traceback: str | None = None  # the agent's crash, without plugin frames
     budgets: Budgets = field(default_factory=Budgets)  # the limits it ran under
+    replay: ReplayOutcome | None = None  # with --eval-cassettes: what its cassette did
 
     @property
     def failing_feedback(self) -> list[Feedback]:
@@ -79,9 +82,12 @@ def task_attributes(task: Task, run_id: str) -> dict[str, str | int]:
 
 async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], budgets: Budgets,
                 conventions: Sequence[SpanConvention] = (), limits: ScoringLimits | None = None,
-                agent: str | None = None) -> Evaluation:
+                agent: str | None = None, replay: ReplayOutcome | None = None) -> Evaluation:
     """Rebuild the trace (`conventions` tried before the built-in ones) and apply every scorer (also on a
-    crashed run, with empty outputs)."""
+    crashed run, with empty outputs). A request its cassette could not answer is the task's error, whatever
+    the agent made of it (clients retry and wrap errors)."""
+    if replay is not None and replay.misses and not isinstance(captured.exception, CassetteMissError):
+        captured = replace(captured, exception=CassetteMissError(replay.misses[0]))
     outputs = normalize_outputs(captured.output) if captured.exception is None else {}
     crash = captured.exception
     exception = ErrorInfo.from_exception(crash) if crash is not None else None
@@ -97,7 +103,7 @@ async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], bu
     feedback = await apply_scorers(scorers, ScoreContext(task=task, outputs=outputs, trace=trace), limits)
     notes = captured.notes + empty_trace_notes(captured, scorers, agent)
     return Evaluation(task, outputs, trace, tuple(feedback), tuple(budgets.violations(trace)), notes,
-                      user_traceback(crash) if crash is not None else None, budgets)
+                      user_traceback(crash) if crash is not None else None, budgets, replay)
 
 
 def to_task_result(evaluation: Evaluation, *, node_id: str, worker: str) -> TaskResult:
@@ -185,7 +191,15 @@ def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Pr
                           model_calls=len(trace.model_calls()), tool_calls=len(trace.tool_calls()),
                           cost=trace.cost, notes=list(evaluation.notes)),
         worker=worker,
+        replay=_replay_record(evaluation.replay),
     )
+
+
+def _replay_record(outcome: ReplayOutcome | None) -> ReplayRecord | None:
+    if outcome is None:
+        return None
+    return ReplayRecord(status=outcome.status, cassette=outcome.cassette, played=outcome.played,  # type: ignore[arg-type]
+                        recorded=outcome.recorded, misses=list(outcome.misses), unused=outcome.unused)
 
 
 def storable_step(step: Step, where: str, problems: Problems) -> Step:

@@ -54,9 +54,16 @@ class RuntimeHost:
                 from pytest_agenteval.run.inflight import InflightLog
 
                 log = InflightLog(Path(self.inflight_dir) / self.worker_id)
+            replay = None
+            if self.options.cassettes is not None:
+                from pytest_agenteval.replay.session import ReplaySession
+
+                replay = ReplaySession(self.options.cassettes, self.options.record, self.options.allow_hosts,
+                                       self.options.redact)
+                replay.start()
             self.runtime = EvalRuntime(self.options.run_id, concurrency=self.options.concurrency,
                                        timeout=self.options.timeout, scorer_timeout=self.options.scorer_timeout,
-                                       loop=loop, inflight_log=log)
+                                       loop=loop, inflight_log=log, replay=replay)
         return self.runtime
 
     @pytest.hookimpl(trylast=True)

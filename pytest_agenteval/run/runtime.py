@@ -7,6 +7,7 @@ only while an item waits (on its own loop or pytest-asyncio's). Imports nothing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from typing import Any, TypeVar
 from pytest_agenteval.agents.base import AgentCall
 from pytest_agenteval.agents.calls import adapt_agent, describe_agent
 from pytest_agenteval.budgets import Budgets
+from pytest_agenteval.replay.cassettes import ReplayOutcome
+from pytest_agenteval.replay.router import task_cassette
+from pytest_agenteval.replay.session import ReplaySession
 from pytest_agenteval.run.grade import Evaluation, grade, task_attributes
 from pytest_agenteval.run.inflight import InflightLog
 from pytest_agenteval.run.interrupts import InterruptWatch
@@ -35,10 +39,11 @@ class TaskTimeoutError(TimeoutError):
 
 @dataclass(frozen=True, slots=True)
 class AgentRun:
-    """A finished agent call: its capture and what it printed or logged."""
+    """A finished agent call: its capture, what it printed or logged, and what its cassette did."""
 
     captured: CapturedRun
     output: TaskOutput
+    replay: ReplayOutcome | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +59,9 @@ class EvalRuntime:
 
     def __init__(self, run_id: str, *, concurrency: int, timeout: float | None = None,
                  scorer_timeout: float | None = None, loop: asyncio.AbstractEventLoop | None = None,
-                 inflight_log: InflightLog | None = None) -> None:
+                 inflight_log: InflightLog | None = None, replay: ReplaySession | None = None) -> None:
         self.run_id = run_id
+        self.replay = replay  # with --eval-cassettes: each task's HTTP calls go to its own cassette
         self.concurrency = concurrency
         self.timeout = timeout
         self.window = 2 * concurrency  # how far ahead calls are started; at most this much is wasted on -x
@@ -91,7 +97,9 @@ class EvalRuntime:
 
         async def run_then_grade() -> tuple[Evaluation, TaskOutput]:
             run = await own
-            return await grade(task, run.captured, scorers, budgets, conventions, self.scoring, described), run.output
+            evaluation = await grade(task, run.captured, scorers, budgets, conventions, self.scoring, described,
+                                     run.replay)
+            return evaluation, run.output
 
         with route_output():
             return self.wait(run_then_grade())  # one turn of the loop per item
@@ -119,15 +127,17 @@ class EvalRuntime:
     async def _run_agent(self, key: str, task: Task, call: AgentCall) -> AgentRun:
         output = TaskOutput()
         current_output.set(output)  # this asyncio task's own context: its prints and logs are its own
+        cassette = self.replay.cassette_for(task) if self.replay is not None else None
         async with self._limit():
             self._in_flight(key, running=True)
             try:
-                captured = await self.tracer.run(lambda: self._call(task, call),
-                                                 attributes=task_attributes(task, self.run_id),
-                                                 propagates=self.interrupts.stops_the_session)
+                with task_cassette(cassette) if cassette is not None else contextlib.nullcontext():
+                    captured = await self.tracer.run(lambda: self._call(task, call),
+                                                     attributes=task_attributes(task, self.run_id),
+                                                     propagates=self.interrupts.stops_the_session)
             finally:
                 self._in_flight(key, running=False)
-        return AgentRun(captured, output)
+        return AgentRun(captured, output, cassette.finish() if cassette is not None else None)
 
     def _in_flight(self, key: str, *, running: bool) -> None:
         if self.inflight_log is None:
@@ -177,6 +187,8 @@ class EvalRuntime:
                 self.loop.close()
             self.tracer.close()
             self.interrupts.uninstall()
+            if self.replay is not None:
+                self.replay.stop()
 
     def threads_left_running(self) -> list[threading.Thread]:
         """Non-daemon threads started since the runtime began (by agents) and still alive: the interpreter

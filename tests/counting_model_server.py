@@ -1,0 +1,80 @@
+"""An OpenAI-compatible chat.completions server on 127.0.0.1 whose every answer is new: "<prompt> #<n>",
+n counting the requests it has answered (so a replayed answer is told from a live one). With `stream=True`
+it answers as server-sent events, one chunk per word. Imported by tests/test_replay.py."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class CountingServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}/v1"
+        self.answered = 0
+        self.lock = threading.Lock()
+
+    def next_number(self) -> int:
+        with self.lock:
+            self.answered += 1
+            return self.answered
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: CountingServer
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        prompt = str(body["messages"][-1]["content"])
+        answer = f"{prompt} #{self.server.next_number()}"
+        if body.get("stream"):
+            self._stream(answer, body.get("model", "m"))
+            return
+        payload = json.dumps({
+            "id": "chatcmpl-1", "object": "chat.completion", "created": 1_700_000_000, "model": body.get("model"),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Set-Cookie", "session=server-cookie-value")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _stream(self, answer: str, model: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        words = answer.split(" ")
+        for index, word in enumerate(words):
+            chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": model,
+                     "choices": [{"index": 0, "delta": {"content": word if index == 0 else " " + word},
+                                  "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve(port: int = 0) -> Iterator[CountingServer]:
+    """Serve on `port` (0: an ephemeral one) until the block ends."""
+    server = CountingServer(port)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="counting-model", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
