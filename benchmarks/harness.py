@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_agenteval.config import positive_int  # the same check as the plugin's own options
+from pytest_agenteval.config import positive_int as positive_int  # the plugin's own check, re-exported
 
 HERE = Path(__file__).resolve().parent
 # pytest's last line: "200 passed in 1.05s", "10000 tests collected in 1.87s", "... in 75.12s (0:01:15)".
@@ -35,12 +35,19 @@ PYTEST = ("-m", "pytest", "-q", "-p", "no:cacheprovider")
 
 @dataclass(frozen=True, slots=True)
 class ChildRun:
-    """One finished child process: wall time, peak RSS, exit code and combined output."""
+    """One finished child process: wall time, peak RSS, CPU time, exit code and combined output.
+
+    `cpu_s` is ru_utime + ru_stime from os.wait4 (the child and the descendants it waited for, such as
+    xdist workers). `exit_lag_s`, for streamed runs only, is the time from reading pytest's last
+    "... in X s" line to the child's exit.
+    """
 
     wall_s: float
     peak_rss_mb: float
     returncode: int
     output: str
+    cpu_s: float = 0.0
+    exit_lag_s: float | None = None
 
     @property
     def pytest_s(self) -> float:
@@ -62,28 +69,67 @@ class ChildRun:
 
 
 def run_child(args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
-              expect: Sequence[int] = (0,)) -> ChildRun:
-    """Run a command to the end; peak RSS comes from wait4 for this very child, not all children."""
-    full_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+              expect: Sequence[int] = (0,), *, stream: bool = False) -> ChildRun:
+    """Run a command to the end; peak RSS and CPU come from wait4 for this very child (and the descendants it
+    waited for), not from all of this process's children.
+
+    stream=True reads the output through a pipe as it comes (the child runs with PYTHONUNBUFFERED=1) and
+    times the last line holding pytest's "in X s" against the exit: `ChildRun.exit_lag_s`.
+    """
+    full_env = {**os.environ, **(env or {})}
     full_env.pop("GITHUB_STEP_SUMMARY", None)
-    with tempfile.TemporaryFile() as out:
+    # Bytecode (and pytest's rewritten plugin modules) cached as on a user's machine; without the cache every
+    # child would compile the plugin's engine from source, a fixed cost no real session pays twice.
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    full_env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # see pytest_args
+    lag: float | None = None
+    if stream:
+        full_env["PYTHONUNBUFFERED"] = "1"
+        chunks: list[bytes] = []
+        last_line_at: float | None = None
         started = time.perf_counter()
-        process = subprocess.Popen(list(args), cwd=cwd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(list(args), cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+        assert process.stdout is not None
+        for line in process.stdout:  # ends at EOF: the child (and whatever shares its stdout) has closed it
+            if PYTEST_DURATION.search(line.decode(errors="replace")):
+                last_line_at = time.perf_counter()
+            chunks.append(line)
         _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        output = out.read().decode(errors="replace")
+        ended = time.perf_counter()
+        process.stdout.close()
+        wall = ended - started
+        lag = None if last_line_at is None else ended - last_line_at
+        output = b"".join(chunks).decode(errors="replace")
+    else:
+        with tempfile.TemporaryFile() as out:
+            started = time.perf_counter()
+            process = subprocess.Popen(list(args), cwd=cwd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(process.pid, 0)
+            wall = time.perf_counter() - started
+            out.seek(0)
+            output = out.read().decode(errors="replace")
+    process.returncode = os.waitstatus_to_exitcode(status)
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
-    run = ChildRun(wall, usage.ru_maxrss / scale, process.returncode, output)
+    run = ChildRun(wall, usage.ru_maxrss / scale, process.returncode, output,
+                   cpu_s=usage.ru_utime + usage.ru_stime, exit_lag_s=lag)
     if run.returncode not in expect:
         raise RuntimeError(f"{' '.join(args)} exited {run.returncode} (expected {list(expect)}):\n{run.tail()}")
     return run
 
 
+# Children load only the plugins a user of this one has (it, pytest-asyncio and pytest-xdist, its dependencies),
+# not whatever else the dev environment auto-loads (hypothesis imports itself in every terminal summary).
+AUTOLOADED = ("pytest_asyncio", "xdist.plugin", "xdist.looponfail")
+PLUGIN = "pytest_agenteval.plugin"
+
+
 def pytest_args(*args: str) -> list[str]:
-    """`python -m pytest -q -p no:cacheprovider ARGS` with this interpreter."""
-    return [sys.executable, *PYTEST, *args]
+    """`python -m pytest -q -p no:cacheprovider -p PLUGIN... ARGS` with this interpreter; "-p no:agenteval" in
+    ARGS leaves this plugin out (the plain-pytest cases)."""
+    without_plugin = "no:agenteval" in args
+    plugins = [flag for name in (*AUTOLOADED, *(() if without_plugin else (PLUGIN,))) for flag in ("-p", name)]
+    return [sys.executable, *PYTEST, *plugins, *args]
 
 
 def run_rounds(cases: Mapping[str, Callable[[], ChildRun]], rounds: int) -> dict[str, list[ChildRun]]:
@@ -104,8 +150,20 @@ def median(values: Sequence[float]) -> float:
 
 def per_round(runs: Mapping[str, list[ChildRun]], value: Callable[[Mapping[str, ChildRun]], float]) -> float:
     """The median over rounds of a value computed from one round's runs (ratios stay within a round)."""
+    return median(per_round_values(runs, value))
+
+
+def per_round_values(runs: Mapping[str, list[ChildRun]],
+                     value: Callable[[Mapping[str, ChildRun]], float]) -> list[float]:
+    """A value computed from each round's runs, one per round, in round order."""
     rounds = len(next(iter(runs.values())))
-    return median([value({name: each[index] for name, each in runs.items()}) for index in range(rounds)])
+    return [value({name: each[index] for name, each in runs.items()}) for index in range(rounds)]
+
+
+def spread(values: Sequence[float], unit: str = "", digits: int = 3) -> str:
+    """'min A, median B, max C over N rounds' for per-round figures."""
+    return (f"min {min(values):.{digits}f}{unit}, median {median(values):.{digits}f}{unit}, "
+            f"max {max(values):.{digits}f}{unit} over {len(values)} round(s)")
 
 
 def ag2_available() -> bool:
@@ -155,7 +213,6 @@ def add_common_arguments(parser: argparse.ArgumentParser, rounds: int) -> None:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
 
 
-
 def machine_line() -> str:
     """nproc, CPU model, Python, pytest and the 1-minute load (shared machines are noisy)."""
     model = "unknown CPU"
@@ -194,6 +251,12 @@ class Verdicts:
         if not met:
             self.missed.append(target)
         return met
+
+    def check_rounds(self, target: str, values: Sequence[float], limit: float, unit: str = "", *,
+                     higher_is_better: bool = False, note: str = "") -> bool:
+        """check() on the median of per-round figures; the line also gives their min, median and max."""
+        extra = f"[{spread(values, unit)}]" + (f" {note}" if note else "")
+        return self.check(target, median(values), limit, unit, higher_is_better=higher_is_better, note=extra)
 
     def skip(self, target: str, reason: str) -> None:
         print(f"SKIP  {target}: {reason}")

@@ -1,7 +1,19 @@
-"""Scale: a large suite's collection time (`--collect-only -q`) and the peak memory of a full run, with an
-agent emitting no spans and one emitting many per task, to show memory follows the run JSON, not span volume.
+"""Scale: a large suite against a plain parametrized test over the same records, CPU per task from a small to
+a large suite, the teardown after pytest's last line, collection time (`--collect-only -q`), and the peak
+memory of a full run with an agent emitting no spans and one emitting many per task (memory follows the run
+JSON, not span volume).
 
-Peak RSS is the child's own ru_maxrss (os.wait4). Times are medians over rounds run back to back.
+- versus plain (--versus-tasks, default 20,000): the plugin with --eval-store against the plain
+  parametrized test over the same records: startup-adjusted wall and raw peak RSS, each a ratio (<= 1.6x);
+  and the time from pytest's last line ("N passed in X s", read as the child streams it) to the child's exit
+  (<= 1 s), printed for both.
+- growth (--growth-sizes, default 1,000 and 50,000): the plugin's child CPU seconds per task (ru_utime +
+  ru_stime) at both sizes; growth <= 10%. The baseline subtracted is a plugin run of a 1-task suite, so the
+  fixed cost (the engine's import on the first suite, session setup) does not dilute the small size's
+  figure; the figures over an empty pytest run are printed too.
+
+Peak RSS and CPU are the child's own (os.wait4). Ratios are taken within a round; min, median and max over
+rounds are printed.
 """
 
 from __future__ import annotations
@@ -9,7 +21,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from harness import (
@@ -19,12 +31,14 @@ from harness import (
     machine_line,
     median,
     per_round,
+    per_round_values,
     positive_int,
     print_table,
     pytest_args,
     run_child,
     run_rounds,
     seconds,
+    spread,
     temp_project,
     write_suite,
 )
@@ -34,28 +48,151 @@ MAX_PEAK_MB = 300.0
 # Span growth allowed beyond what the JSON keeps: in-memory objects are ~10x their JSON, plus allocator noise.
 JSON_TO_MEMORY = 10.0
 SLACK_MB = 25.0
+MAX_VERSUS_PLAIN = 1.6  # issue 11: wall and peak memory of the plugin / the plain parametrized test
+MAX_EXIT_LAG_S = 1.0  # issue 11: no multi-second teardown after the last line
+MAX_CPU_GROWTH = 0.10  # issue 11: CPU per task flat from the small to the large suite
+PLUGIN, PLAIN = "plugin, --eval-store", "plain parametrized test"
+STARTUP, PLAIN_STARTUP = "pytest startup", "pytest startup, plugin disabled"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tasks", type=positive_int, default=10_000, help="records in the suite (default 10000)")
+    parser.add_argument("--tasks", type=positive_int, default=10_000,
+                        help="records in the collection and memory suite (default 10000)")
     parser.add_argument("--spans", type=positive_int, default=50,
                         help="spans per task in the span-heavy run (default 50)")
     parser.add_argument("--memory-rounds", type=positive_int, default=1,
                         help="full runs per span setting; peak RSS varies little (default 1)")
-    parser.add_argument("--skip-memory", action="store_true", help="measure collection only")
+    parser.add_argument("--versus-tasks", type=positive_int, default=20_000,
+                        help="records in the plugin-versus-plain-test comparison (default 20000)")
+    parser.add_argument("--growth-sizes", type=positive_int, nargs=2, default=[1000, 50_000],
+                        metavar=("SMALL", "LARGE"), help="suite sizes for CPU per task growth (default 1000 50000)")
+    parser.add_argument("--skip-collect", action="store_true", help="do not measure collection")
+    parser.add_argument("--skip-versus", action="store_true", help="do not compare with the plain test")
+    parser.add_argument("--skip-growth", action="store_true", help="do not measure CPU per task growth")
+    parser.add_argument("--skip-memory", action="store_true", help="do not measure peak RSS with 0 and N spans")
     add_common_arguments(parser, rounds=3)
     args = parser.parse_args(argv)
     print(machine_line())
-    print(f"{args.tasks} records; collection: {args.rounds} rounds, medians\n")
+    print(f"{args.rounds} rounds per comparison, interleaved\n")
     verdicts = Verdicts()
     with temp_project("scale", args.keep) as root:
-        write_suite(root / "suite.jsonl", args.tasks)
-        measure_collection(root, args.rounds, verdicts)
+        if not (args.skip_collect and args.skip_memory):
+            write_suite(root / "suite.jsonl", args.tasks)
+        if not args.skip_collect:
+            print(f"== collection of {args.tasks} records")
+            measure_collection(root, args.rounds, verdicts)
+        if not args.skip_versus:
+            print(f"\n== {args.versus_tasks} tasks: the plugin against a plain parametrized test")
+            measure_versus_plain(root, args.versus_tasks, args.rounds, verdicts)
+        if not args.skip_growth:
+            small, large = args.growth_sizes
+            print(f"\n== CPU per task, {small} against {large} tasks")
+            measure_growth(root, small, large, args.rounds, verdicts)
         if not args.skip_memory:
-            print()
+            print(f"\n== peak RSS of {args.tasks} tasks with 0 and {args.spans} spans per task")
             measure_memory(root, args.spans, args.memory_rounds, args.tasks, verdicts)
     return verdicts.exit_code(args.strict)
+
+
+def stored_run(root: Path, suite: str, store: str) -> Callable[[], ChildRun]:
+    """A full plugin run with --eval-store into an emptied directory, its output streamed."""
+    def run() -> ChildRun:
+        shutil.rmtree(root / store, ignore_errors=True)
+        return run_child(pytest_args(f"--eval-suite={suite}", f"--eval-store={store}"), root, stream=True)
+    return run
+
+
+def lag(run: ChildRun) -> float:
+    if run.exit_lag_s is None:
+        raise RuntimeError(f"no pytest duration line in the output:\n{run.tail()}")
+    return run.exit_lag_s
+
+
+def measure_versus_plain(root: Path, tasks: int, rounds: int, verdicts: Verdicts) -> None:
+    write_suite(root / "versus.jsonl", tasks)
+    env = {"BENCH_SUITE": "versus.jsonl"}
+    cases: dict[str, Callable[[], ChildRun]] = {
+        STARTUP: lambda: run_child(pytest_args("test_empty.py"), root, env, expect=(5,), stream=True),
+        PLAIN_STARTUP: lambda: run_child(pytest_args("-p", "no:agenteval", "test_empty.py"), root, env,
+                                         expect=(5,), stream=True),
+        PLUGIN: stored_run(root, "versus.jsonl", "runs"),
+        PLAIN: lambda: run_child(pytest_args("-p", "no:agenteval", "test_plain.py"), root, env, stream=True),
+    }
+    runs = run_rounds(cases, rounds)
+
+    def adjusted(case: str, startup: str) -> Callable[[Mapping[str, ChildRun]], float]:
+        return lambda one: one[case].wall_s - one[startup].wall_s
+
+    def row(case: str, startup: str | None) -> list[str]:
+        each = runs[case]
+        return [case, seconds(median([r.wall_s for r in each])),
+                "" if startup is None else seconds(median([r.wall_s for r in runs[startup]])),
+                "" if startup is None else seconds(per_round(runs, adjusted(case, startup))),
+                seconds(median([r.pytest_s for r in each])), seconds(median([r.cpu_s for r in each])),
+                f"{median([r.peak_rss_mb for r in each]):.1f}", seconds(median([lag(r) for r in each]))]
+
+    rows = [row(STARTUP, None), row(PLAIN_STARTUP, None), row(PLUGIN, STARTUP), row(PLAIN, PLAIN_STARTUP)]
+    print_table(["case", "raw wall s", "startup s", "adjusted s", "pytest-reported s", "CPU s", "peak RSS MB",
+                 "exit lag s"], rows)
+    print("\nadjusted = wall minus an empty run of the same tool in the same round; exit lag = from reading "
+          "pytest's last line ('N passed in X s') to the child's exit; all medians over rounds\n")
+    wall = per_round_values(runs, lambda one: adjusted(PLUGIN, STARTUP)(one) / adjusted(PLAIN, PLAIN_STARTUP)(one))
+    raw = per_round_values(runs, lambda one: one[PLUGIN].wall_s / one[PLAIN].wall_s)
+    verdicts.check_rounds(f"{tasks} tasks: plugin / plain parametrized test, startup-adjusted wall", wall,
+                          MAX_VERSUS_PLAIN, "x", note=f"(raw wall ratio {median(raw):.2f}x)")
+    memory = per_round_values(runs, lambda one: one[PLUGIN].peak_rss_mb / one[PLAIN].peak_rss_mb)
+    verdicts.check_rounds(f"{tasks} tasks: plugin / plain parametrized test, peak RSS", memory, MAX_VERSUS_PLAIN,
+                          "x")
+    plugin_lag, plain_lag = [lag(r) for r in runs[PLUGIN]], [lag(r) for r in runs[PLAIN]]
+    verdicts.check_rounds(f"{tasks} tasks: plugin's exit lag after pytest's last line", plugin_lag, MAX_EXIT_LAG_S,
+                          " s", note=f"(plain parametrized test: {spread(plain_lag, ' s')})")
+
+
+def measure_growth(root: Path, small: int, large: int, rounds: int, verdicts: Verdicts) -> None:
+    write_suite(root / "one.jsonl", 1)
+    write_suite(root / "small.jsonl", small)
+    write_suite(root / "large.jsonl", large)
+    one_case, small_case, large_case = "plugin, 1 task", f"plugin, {small} tasks", f"plugin, {large} tasks"
+    cases: dict[str, Callable[[], ChildRun]] = {
+        STARTUP: lambda: run_child(pytest_args("test_empty.py"), root, expect=(5,), stream=True),
+        one_case: stored_run(root, "one.jsonl", "runs-one"),
+        small_case: stored_run(root, "small.jsonl", "runs-small"),
+        large_case: stored_run(root, "large.jsonl", "runs-large"),
+    }
+    runs = run_rounds(cases, rounds)
+
+    def cpu_ms(case: str, tasks: int, base: str = one_case) -> Callable[[Mapping[str, ChildRun]], float]:
+        base_tasks = 1 if base == one_case else 0
+        return lambda one: (one[case].cpu_s - one[base].cpu_s) / (tasks - base_tasks) * 1000
+
+    def wall_ms(case: str, tasks: int, base: str = one_case) -> Callable[[Mapping[str, ChildRun]], float]:
+        base_tasks = 1 if base == one_case else 0
+        return lambda one: (one[case].wall_s - one[base].wall_s) / (tasks - base_tasks) * 1000
+
+    rows = [[name, seconds(median([r.wall_s for r in runs[name]])), seconds(median([r.cpu_s for r in runs[name]])),
+             "", "", "", seconds(median([lag(r) for r in runs[name]]))] for name in (STARTUP, one_case)]
+    for case, tasks in ((small_case, small), (large_case, large)):
+        rows.append([case, seconds(median([r.wall_s for r in runs[case]])),
+                     seconds(median([r.cpu_s for r in runs[case]])), f"{per_round(runs, cpu_ms(case, tasks)):.3f}",
+                     f"{per_round(runs, wall_ms(case, tasks)):.3f}",
+                     f"{per_round(runs, cpu_ms(case, tasks, STARTUP)):.3f}",
+                     seconds(median([lag(r) for r in runs[case]]))])
+    print_table(["case", "raw wall s", "CPU s", "CPU ms/task", "wall ms/task", "CPU ms/task over empty run",
+                 "exit lag s"], rows)
+    print(f"\nper task = (the run's CPU or wall - the '{one_case}' run's in the same round) / (tasks - 1); the "
+          "last CPU column subtracts the empty pytest run instead (fixed costs included); CPU = the child's "
+          "ru_utime + ru_stime\n")
+    growth = per_round_values(runs, lambda one: cpu_ms(large_case, large)(one) / cpu_ms(small_case, small)(one) - 1)
+    wall_growth = per_round_values(runs, lambda one: wall_ms(large_case, large)(one)
+                                   / wall_ms(small_case, small)(one) - 1)
+    over_empty = per_round_values(runs, lambda one: cpu_ms(large_case, large, STARTUP)(one)
+                                  / cpu_ms(small_case, small, STARTUP)(one) - 1)
+    verdicts.check_rounds(f"growth of the plugin's CPU per task from {small} to {large} tasks", growth,
+                          MAX_CPU_GROWTH, "", note=f"(wall per task: {spread(wall_growth)}; CPU per task over an "
+                                                   f"empty run: {spread(over_empty)})")
+    large_lag = [lag(r) for r in runs[large_case]]
+    print(f"INFO  exit lag after pytest's last line at {large} tasks: {spread(large_lag, ' s')}")
 
 
 def measure_collection(root: Path, rounds: int, verdicts: Verdicts) -> None:
@@ -73,8 +210,10 @@ def measure_collection(root: Path, rounds: int, verdicts: Verdicts) -> None:
     ])
     print("\nadjusted = wall minus an empty pytest run's wall in the same round (configure, collection, "
           "printing the ids); pytest-reported = its own 'collected in X s'\n")
-    verdicts.check("collection, startup-adjusted wall", adjusted, MAX_COLLECT_S, " s",
-                   note=f"(pytest-reported {median([r.pytest_s for r in collect]):.3f} s)")
+    verdicts.check_rounds("collection, startup-adjusted wall",
+                          per_round_values(runs, lambda one: one["--collect-only -q"].wall_s
+                                           - one["pytest startup"].wall_s),
+                          MAX_COLLECT_S, " s", note=f"(pytest-reported {median([r.pytest_s for r in collect]):.3f} s)")
 
 
 def measure_memory(root: Path, spans: int, rounds: int, tasks: int, verdicts: Verdicts) -> None:

@@ -1,13 +1,15 @@
 """The work every benchmark runs: the agent and the three scorers, the same for all runners.
 
 Copied into each temp project. Set by environment: BENCH_LATENCY (seconds the agent sleeps),
-BENCH_SPANS (spans it emits per task). AG2 is imported only by the `ag2_*` functions.
+BENCH_SPANS (spans it emits per task), BENCH_SCORER_CPU_MS (milliseconds of CPU `exact_match` burns per
+call, for CPU-bound scoring). AG2 is imported only by the `ag2_*` functions.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -17,6 +19,7 @@ from opentelemetry.trace import TracerProvider
 ANSWER = "ok"
 LATENCY = float(os.environ.get("BENCH_LATENCY", "0"))
 SPANS = int(os.environ.get("BENCH_SPANS", "0"))
+SCORER_CPU_S = float(os.environ.get("BENCH_SCORER_CPU_MS", "0")) / 1000
 SPAN_PAYLOAD = "x" * 200  # an attribute about the size of a short prompt fragment
 
 
@@ -39,7 +42,17 @@ def emit_spans(count: int) -> None:
                 pass
 
 
+def burn_cpu(seconds: float) -> None:
+    """Busy-loop until this thread has used `seconds` of CPU (thread time: other threads do not count)."""
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
+
+
 def exact_match(outputs: Mapping[str, Any], reference_outputs: Mapping[str, Any]) -> bool:
+    """The answer equals the reference; first burns BENCH_SCORER_CPU_MS of CPU when that is set."""
+    if SCORER_CPU_S:
+        burn_cpu(SCORER_CPU_S)
     return outputs.get("body") == reference_outputs.get("answer")
 
 
