@@ -39,6 +39,9 @@ __all__ = [
 ]
 
 
+XDIST_PLUGIN_NAMES = ("xdist", "xdist.plugin")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
@@ -96,7 +99,8 @@ def configure_controller(config: pytest.Config) -> None:
         recorder.carry_over(resumed.run.tasks)
     config.pluginmanager.register(recorder, "agenteval-recorder")
     config.pluginmanager.register(publisher, "agenteval-publisher")
-    if config.pluginmanager.hasplugin("xdist"):
+    # "xdist" when auto-loaded, "xdist.plugin" under PYTEST_DISABLE_PLUGIN_AUTOLOAD with `-p xdist.plugin`.
+    if any(config.pluginmanager.hasplugin(name) for name in XDIST_PLUGIN_NAMES):
         xdist_hooks = XdistHooks(options.run_id, config.rootpath, options.repeats, SUITE_SUFFIX)
         config.pluginmanager.register(xdist_hooks, "agenteval-xdist")
         if resumed is not None:
