@@ -77,8 +77,10 @@ class RuntimeHost:
             freeze_at_exit()
 
     @pytest.hookimpl(trylast=True)  # after pytest's own collection pass for unraisable exceptions
-    def pytest_unconfigure(self) -> None:
-        if self.frozen:  # an in-process run (pytester) must not leave its objects out of the collector
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # An in-process run (pytester) must not leave its objects out of the collector; an xdist worker is a
+        # process of its own that ends now, and unfreezing would only make pytest's last pass walk them all.
+        if self.frozen and not hasattr(config, "workerinput"):
             gc.unfreeze()
             self.frozen = False
 

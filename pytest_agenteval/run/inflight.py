@@ -17,15 +17,22 @@ class InflightLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._descriptor: int | None = None
+        self._size = 0
 
     def write(self, node_ids: Collection[str]) -> None:
-        # One write() of a small buffer: a process that dies leaves either the old or the new list.
+        # One pwrite() of a small buffer over the old one, padded with blanks (JSON ignores them) so the file
+        # never needs truncating: a process that dies leaves either the old or the new list.
+        if self._descriptor is None:
+            self._descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         data = json.dumps(sorted(node_ids)).encode()
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(descriptor, data)
-        finally:
-            os.close(descriptor)
+        os.pwrite(self._descriptor, data.ljust(self._size), 0)
+        self._size = max(self._size, len(data))
+
+    def close(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
 
 
 def read_inflight(path: Path) -> frozenset[str] | None:

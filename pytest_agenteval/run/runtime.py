@@ -189,6 +189,8 @@ class EvalRuntime:
             self.interrupts.uninstall()
             if self.replay is not None:
                 self.replay.stop()
+            if self.inflight_log is not None:
+                self.inflight_log.close()
 
     def threads_left_running(self) -> list[threading.Thread]:
         """Non-daemon threads started since the runtime began (by agents) and still alive: the interpreter
