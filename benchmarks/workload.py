@@ -1,7 +1,8 @@
 """The work every benchmark runs: the agent and the three scorers, the same for all runners.
 
 Copied into each temp project. Set by environment: BENCH_LATENCY (seconds the agent sleeps),
-BENCH_SPANS (spans it emits per task), BENCH_SCORER_CPU_MS (milliseconds of CPU `exact_match` burns per
+BENCH_SPANS (spans it emits per task), BENCH_URL (the agent POSTs its input there with httpx and answers
+the reply's "answer", for record/replay), BENCH_SCORER_CPU_MS (milliseconds of CPU `exact_match` burns per
 call, for CPU-bound scoring). AG2 is imported only by the `ag2_*` functions.
 """
 
@@ -23,8 +24,20 @@ SCORER_CPU_S = float(os.environ.get("BENCH_SCORER_CPU_MS", "0")) / 1000
 SPAN_PAYLOAD = "x" * 200  # an attribute about the size of a short prompt fragment
 
 
+URL = os.environ.get("BENCH_URL")
+_HTTP: list[Any] = []  # one httpx.AsyncClient per process, made on first use
+
+
 async def agent(text: str) -> str:
-    """Sleeps BENCH_LATENCY seconds (an LLM call's wait), emits BENCH_SPANS spans, answers."""
+    """Sleeps BENCH_LATENCY seconds (an LLM call's wait), emits BENCH_SPANS spans, answers; with BENCH_URL it asks
+    that server instead (one HTTP call)."""
+    if URL:
+        if not _HTTP:
+            import httpx
+
+            _HTTP.append(httpx.AsyncClient())
+        reply = await _HTTP[0].post(URL, json={"input": text})
+        return str(reply.json()["answer"])
     if LATENCY:
         await asyncio.sleep(LATENCY)
     if SPANS:

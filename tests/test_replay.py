@@ -149,7 +149,9 @@ def test_unused_recordings_are_counted_and_all_records_afresh(project: pytest.Py
     monkeypatch.setenv("CALLS", "2")
     recorded = record_with_server(project, monkeypatch)
     monkeypatch.setenv("CALLS", "1")  # the agent changed: it asks once now
-    _, replayed = run(project)
+    summary, replayed = run(project)
+    # paris and rome asked twice when recorded (the streaming task asks once either way)
+    summary.stdout.fnmatch_lines(["replay: 3 replayed; 2 unused recording(s) (stale cassettes?)"])
     assert replayed["paris"]["replay"] == {"status": "replayed", "cassette": "s/paris/r1.json", "played": 1,
                                            "recorded": 0, "misses": [], "unused": 1}
     assert replayed["paris"]["outputs"]["body"] != recorded["paris"]["outputs"]["body"]  # the first of the two
@@ -160,6 +162,35 @@ def test_unused_recordings_are_counted_and_all_records_afresh(project: pytest.Py
     assert again["paris"]["replay"]["recorded"] == 1
     cassette = json.loads((project.path / "cassettes" / "s" / "paris" / "r1.json").read_text())
     assert len(cassette["interactions"]) == 1  # rewritten, not appended to
+
+
+# pydantic-ai's own OpenAI model (its httpx client, its retries) against the same server.
+PYDANTIC_AI_CONFTEST = '''
+import os
+import pytest
+from pydantic_ai import Agent
+from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.providers.openai import OpenAIProvider
+
+@pytest.fixture(scope="session")
+def eval_agent():
+    provider = OpenAIProvider(base_url=os.environ["MODEL_URL"], api_key=os.environ["OPENAI_API_KEY"])
+    return Agent(OpenAIChatModel("m", provider=provider), name="replayed")
+'''
+
+
+def test_a_pydantic_ai_openai_model_records_and_replays_at_concurrency(
+        project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pydantic_ai.models.openai")
+    project.makeconftest(PYDANTIC_AI_CONFTEST)
+    write_suite(project.path / "s.jsonl", TASKS[:2])
+    recorded = record_with_server(project, monkeypatch, "--eval-repeats=2")
+    result, replayed = run(project, "--eval-repeats=2")
+    result.assert_outcomes(passed=4)
+    assert {key: task["outputs"]["body"] for key, task in replayed.items()} == {
+        key: task["outputs"]["body"] for key, task in recorded.items()}
+    assert len({t["outputs"]["body"] for t in replayed.values()}) == 4
+    assert all(t["replay"]["status"] == "replayed" and t["tokens"]["input"] == 5 for t in replayed.values())
 
 
 def test_without_cassettes_nothing_is_patched_and_no_replay_is_stored(pytester: pytest.Pytester) -> None:
