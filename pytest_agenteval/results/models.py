@@ -117,6 +117,7 @@ class TaskResult(Record):
     worker: str = "main"
     attempts: int = 1  # runs of this item in its session (pytest-rerunfailures); the result is the last one
     replay: ReplayRecord | None = None  # None: the agent's calls ran live
+    cost_estimated: bool = False  # `cost` (in part) from tokens and model names by genai-prices, not from spans
 
 
 class GateRecord(Record):

@@ -36,6 +36,7 @@ from pytest_agenteval.tracing.build import build_trace
 from pytest_agenteval.tracing.capture import CapturedRun
 from pytest_agenteval.tracing.conventions import DEFAULT_CONVENTIONS, SpanConvention
 from pytest_agenteval.tracing.model import AgentStep, ErrorInfo, Step, ToolCall, Trace, user_traceback
+from pytest_agenteval.tracing.pricing import priced
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class Evaluation:
     traceback: str | None = None  # the agent's crash, without plugin frames
     budgets: Budgets = field(default_factory=Budgets)  # the limits it ran under
     replay: ReplayOutcome | None = None  # with --eval-cassettes: what its cassette did
+    cost_estimated: bool = False  # some cost came from tokens and the model name (genai-prices), not from spans
 
     @property
     def failing_feedback(self) -> list[Feedback]:
@@ -100,10 +102,11 @@ async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], bu
         trace_id=captured.trace_id,
         conventions=(*conventions, *DEFAULT_CONVENTIONS),
     )
+    trace, cost_estimated = priced(trace)  # before the scorers and budgets read the cost
     feedback = await apply_scorers(scorers, ScoreContext(task=task, outputs=outputs, trace=trace), limits)
     notes = captured.notes + empty_trace_notes(captured, scorers, agent)
     return Evaluation(task, outputs, trace, tuple(feedback), tuple(budgets.violations(trace)), notes,
-                      user_traceback(crash) if crash is not None else None, budgets, replay)
+                      user_traceback(crash) if crash is not None else None, budgets, replay, cost_estimated)
 
 
 def to_task_result(evaluation: Evaluation, *, node_id: str, worker: str) -> TaskResult:
@@ -192,6 +195,7 @@ def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Pr
                           cost=trace.cost, notes=list(evaluation.notes)),
         worker=worker,
         replay=_replay_record(evaluation.replay),
+        cost_estimated=evaluation.cost_estimated,
     )
 
 

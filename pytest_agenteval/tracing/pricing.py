@@ -1,0 +1,53 @@
+"""Cost estimated from tokens and the model name (genai-prices, the `cost` extra) for model calls whose spans
+carry no cost: LangGraph, the Agents SDK and the plain openai client report tokens but no price.
+
+Without genai-prices, or for a model it does not know, a call keeps no cost. Pure; imports genai-prices only
+when a call needs a price.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+from dataclasses import replace
+from typing import Any
+
+from pytest_agenteval.tracing.model import ModelCall, Trace
+
+
+@functools.cache
+def _prices() -> Any | None:
+    return importlib.import_module("genai_prices") if importlib.util.find_spec("genai_prices") else None
+
+
+def priced(trace: Trace) -> tuple[Trace, bool]:
+    """The trace with an estimated cost on each model call that has tokens and a model name but no cost, and
+    whether any cost was estimated."""
+    if not any(_needs_price(step) for step in trace.steps):
+        return trace, False
+    steps = tuple(_with_price(step) if isinstance(step, ModelCall) and _needs_price(step) else step
+                  for step in trace.steps)
+    estimated = any(new is not old for new, old in zip(steps, trace.steps, strict=True))
+    return (replace(trace, steps=steps), True) if estimated else (trace, False)
+
+
+def _needs_price(step: Any) -> bool:
+    return (isinstance(step, ModelCall) and step.cost is None and bool(step.model)
+            and bool(step.tokens.input or step.tokens.output))
+
+
+def _with_price(call: ModelCall) -> ModelCall:
+    prices = _prices()
+    if prices is None:
+        return call
+    tokens = call.tokens
+    usage = prices.Usage(input_tokens=tokens.input, output_tokens=tokens.output,
+                         cache_read_tokens=tokens.cache_read or None, cache_write_tokens=tokens.cache_write or None)
+    for provider in dict.fromkeys((call.provider or None, None)):  # a provider name it does not know: by model
+        try:
+            price = prices.calc_price(usage, str(call.model), provider_id=provider)
+        except Exception:  # genai-prices raises LookupError for an unknown model (and may grow other errors)
+            continue
+        return replace(call, cost=float(price.total_price))
+    return call
