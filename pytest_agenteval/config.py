@@ -76,6 +76,17 @@ def run_id(text: str) -> str:
 
 SUMMARY_STYLES = ("short", "full")
 RECORD_MODES = ("none", "new", "all")
+MATCH_FIELDS = ("method", "scheme", "host", "port", "path", "query", "body")
+
+
+def match_rule(text: str) -> str:
+    """argparse type: `[HOST=]FIELD,FIELD...`, the request parts a recording must match (for one host)."""
+    _, _, fields = text.rpartition("=")
+    unknown = [field for field in fields.split(",") if field.strip() not in MATCH_FIELDS]
+    if not fields or unknown:
+        raise argparse.ArgumentTypeError(f"{text!r}: match on a comma-separated list of {', '.join(MATCH_FIELDS)}"
+                                         f", optionally after HOST=")
+    return text
 
 
 def record_mode(text: str) -> str:
@@ -167,6 +178,9 @@ OPTIONS = (
                "(needs the replay extra); requests without a recording fail their item", metavar="DIR", path=True),
     OptionSpec("--eval-record", "with --eval-cassettes: 'none' replays only, 'new' records what is missing, 'all' "
                "records every call afresh", record_mode, "none|new|all", default="none"),
+    OptionSpec("--eval-match-on", "with --eval-cassettes: the request parts a recording must match, for every "
+               "host or (HOST=...) for one (default: all of method,scheme,host,port,path,query,body; JSON bodies "
+               "compare as JSON); repeatable, one per ini line", match_rule, "[HOST=]FIELDS", kind="list"),
     OptionSpec("--eval-allow-host", "with --eval-cassettes: a host live connections may still reach (other "
                "connections are blocked while replaying); repeatable, one per ini line", metavar="HOST",
                kind="list", ini="eval_allow_hosts"),
@@ -204,6 +218,7 @@ class EvalOptions:
     cassettes: Path | None = None
     record: str = "none"
     allow_hosts: tuple[str, ...] = ()
+    match_on: tuple[str, ...] = ()
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -252,6 +267,7 @@ def read_options(config: pytest.Config) -> EvalOptions:
             cassettes=Path(values["eval_cassettes"]) if values["eval_cassettes"] else None,
             record=values["eval_record"],
             allow_hosts=tuple(values["eval_allow_hosts"]),
+            match_on=tuple(values["eval_match_on"]),
         )
     return config.stash[OPTIONS_KEY]
 

@@ -184,7 +184,15 @@ class RunPublisher:
             pytest_args=[masked(arg) for arg in self.config.invocation_params.args],
             task_pass_rate=options.task_pass_rate, fail_under=[spec.text for spec in options.fail_under],
             baseline=options.baseline, fail_on_regression=options.fail_on_regression,
+            cassettes=str(options.cassettes) if options.cassettes else None,
+            record=options.record if options.cassettes else None,
         )
+        unused: list[str] = []
+        if options.cassettes is not None:
+            from pytest_agenteval.replay.cassettes import unused_cassette_files
+
+            unused = unused_cassette_files(options.cassettes, (task.replay.cassette for task in self.recorder.results
+                                                               if task.replay is not None))
         label = masked(options.label) if options.label is not None else None
         return build_run(
             self.recorder.results, run_id=options.run_id, label=label, created_at=self.created_at,
@@ -193,6 +201,7 @@ class RunPublisher:
             partial=exitstatus == pytest.ExitCode.INTERRUPTED, exit_status=int(exitstatus),
             provenance=provenance(self.config.rootpath, pytest.__version__),
             gates=self.outcome.gates if self.outcome else (), baseline=self.outcome.baseline if self.outcome else None,
+            unused_cassettes=unused,
         )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:

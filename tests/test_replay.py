@@ -130,6 +130,25 @@ def os_port() -> str:
     return os.environ["MODEL_PORT"]
 
 
+def test_match_rules_per_host_decide_what_a_recording_must_match(project: pytest.Pytester,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    record_with_server(project, monkeypatch)
+    write_suite(project.path / "s.jsonl", [record("paris", "weather in Paris today")])  # the prompt changed
+    strict, _ = run(project)
+    strict.assert_outcomes(failed=1)
+    lenient, tasks = run(project, "--eval-match-on=127.0.0.1=method,path")  # that host: body and port ignored
+    lenient.assert_outcomes(passed=1)
+    assert tasks["paris"]["outputs"]["body"].startswith("weather in Paris #")  # the recorded answer
+    other_host, _ = run(project, "--eval-match-on=api.example.com=method,path")  # a rule for another host
+    other_host.assert_outcomes(failed=1)
+
+
+def test_an_unknown_match_field_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--eval-match-on=host.example=method,colour")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*match on a comma-separated list of method, scheme, host, port, path, query, body*"])
+
+
 def test_a_client_no_cassette_covers_is_blocked_unless_its_host_is_allowed(
         project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     write_suite(project.path / "s.jsonl", [record("raw", "raw-socket")])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,10 +61,18 @@ def _file_name(text: str) -> str:
     return name if name not in ("", ".", "..") else quote(name, safe="")
 
 
+def unused_cassette_files(root: Path, used: Iterable[str]) -> list[str]:
+    """The cassette files under `root` (relative, POSIX) that none of `used` names: stale, or tasks not run."""
+    if not root.is_dir():
+        return []
+    return sorted(set(path.relative_to(root).as_posix() for path in root.rglob("*.json")) - set(used))
+
+
 class TaskCassette:
     """A vcrpy `Cassette` for one task x repeat, and the outcome the run stores for it."""
 
-    def __init__(self, root: Path, task: Task, mode: str, mask: Callable[[str], str]) -> None:
+    def __init__(self, root: Path, task: Task, mode: str, mask: Callable[[str], str],
+                 match_on: Sequence[str] = ()) -> None:
         cassette_module = importlib.import_module("vcr.cassette")
         self.task = task
         self.path = cassette_path(root, task)
@@ -73,7 +81,7 @@ class TaskCassette:
         self.outcome = ReplayOutcome(cassette=self.path.relative_to(root).as_posix())
         cassette_class = cassette_module.Cassette
         kwargs: dict[str, Any] = dict(
-            path=str(self.path), serializer=readable, record_mode=RECORD_MODES[mode], match_on=_matchers(),
+            path=str(self.path), serializer=readable, record_mode=RECORD_MODES[mode], match_on=matchers(match_on),
             before_record_request=self._clean_request, before_record_response=self._clean_response)
         # "all" records afresh: what the file held is not loaded, and the file is rewritten.
         self.cassette = cassette_class(**kwargs) if mode == "all" else cassette_class.load(**kwargs)
@@ -139,9 +147,25 @@ class TaskCassette:
         return {**response, "headers": headers, "body": body}
 
 
-def _matchers() -> tuple[Any, ...]:
-    matchers = importlib.import_module("vcr.matchers")
-    return tuple(getattr(matchers, name) for name in MATCH_ON)
+def matchers(rules: Sequence[str] = ()) -> tuple[Any, ...]:
+    """vcrpy matchers for `[HOST=]FIELD,...` rules: a rule without a host replaces the default fields, one with a
+    host applies to requests to that host. Each field keeps its own matcher (and name, for the miss hints)."""
+    fields_for: dict[str | None, frozenset[str]] = {None: frozenset(MATCH_ON)}
+    for rule in rules:
+        host, _, fields = rule.rpartition("=")
+        fields_for[host or None] = frozenset(field.strip() for field in fields.split(","))
+    vcr_matchers = importlib.import_module("vcr.matchers")
+    return tuple(_field_matcher(name, getattr(vcr_matchers, name), fields_for) for name in MATCH_ON)
+
+
+def _field_matcher(name: str, check: Callable[[Any, Any], None],
+                   fields_for: dict[str | None, frozenset[str]]) -> Callable[[Any, Any], None]:
+    def match(live: Any, recorded: Any) -> None:
+        if name in fields_for.get(live.host, fields_for[None]):
+            check(live, recorded)
+
+    match.__name__ = name
+    return match
 
 
 def _without_secrets(uri: str) -> str:

@@ -16,7 +16,7 @@ class ConnectionGuard:
     """Refuses `socket.connect` to hosts outside `allowed` (Unix sockets and socketpairs are never blocked)."""
 
     def __init__(self, allowed: Sequence[str] = ()) -> None:
-        self.allowed = frozenset(allowed)
+        self.allowed = frozenset(allowed) | frozenset(_addresses(allowed))  # names connect by their addresses
         self._original: dict[str, Callable[..., Any]] = {}
 
     def install(self) -> None:
@@ -44,3 +44,13 @@ class ConnectionGuard:
             return original(sock, address, *args)
 
         return connect
+
+
+def _addresses(hosts: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for host in hosts:
+        try:
+            found.extend(str(info[4][0]) for info in socket.getaddrinfo(host, None))
+        except (OSError, UnicodeError):  # a name that does not resolve here allows nothing more
+            continue
+    return found

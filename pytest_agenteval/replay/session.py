@@ -22,9 +22,11 @@ class ReplayUnavailableError(RuntimeError):
 class ReplaySession:
     """Record/replay for this process: `start` before the first agent call, `stop` at the end."""
 
-    def __init__(self, root: Path, mode: str, allow_hosts: Sequence[str] = (), redact: Sequence[str] = ()) -> None:
+    def __init__(self, root: Path, mode: str, allow_hosts: Sequence[str] = (), redact: Sequence[str] = (),
+                 match_on: Sequence[str] = ()) -> None:
         self.root = root
         self.mode = mode
+        self.match_on = tuple(match_on)
         self.router = CassetteRouter()
         self.guard = ConnectionGuard(allow_hosts) if mode == "none" else None
         self.redactors = RedactorCache(redact)
@@ -47,4 +49,4 @@ class ReplaySession:
             self.started = False
 
     def cassette_for(self, task: Task) -> TaskCassette:
-        return TaskCassette(self.root, task, self.mode, self.redactors.current(os.environ).text)
+        return TaskCassette(self.root, task, self.mode, self.redactors.current(os.environ).text, self.match_on)

@@ -25,6 +25,7 @@ from pytest_agenteval.report.digest import (
     rest_by_kind,
     short_group_rows,
 )
+from pytest_agenteval.report.replays import replay_lines
 from pytest_agenteval.results.models import (
     ChangeStatus,
     FeedbackRecord,
@@ -217,15 +218,6 @@ def _total_lines(run: RunResult) -> list[str]:
     by_budget = " ".join(f"{name}={n}" for name, n in aggregates.budget_violations_by_budget.items())
     lines.append(f"budget violations: {aggregates.budget_violations}" + (f" ({by_budget})" if by_budget else ""))
     return lines + replay_lines(run)
-
-
-def replay_lines(run: RunResult) -> list[str]:
-    """`replay: 40 replayed, 2 recorded, 1 missed; 3 unused recording(s)`, when the run used cassettes."""
-    records = [task.replay for task in run.tasks if task.replay is not None]
-    shown = ", ".join(f"{n} {status}" for status, n in Counter(record.status for record in records).items())
-    unused = sum(record.unused for record in records)
-    return [f"replay: {shown}" + (f"; {unused} unused recording(s) (stale cassettes?)" if unused else "")] \
-        if records else []
 
 
 def percent(rate: float | None) -> str:

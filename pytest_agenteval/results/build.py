@@ -36,7 +36,8 @@ def in_suite_order(tasks: Iterable[TaskResult]) -> list[TaskResult]:
 def build_run(tasks: Iterable[TaskResult], *, run_id: str, label: str | None, created_at: str, duration_ms: float,
               target: str | None, concurrency: int, config: RunConfig, invalid_records: Iterable[str],
               partial: bool, exit_status: int | None, provenance: Provenance | None,
-              gates: Sequence[GateRecord] = (), baseline: RunDiff | None = None) -> RunResult:
+              gates: Sequence[GateRecord] = (), baseline: RunDiff | None = None,
+              unused_cassettes: Sequence[str] = ()) -> RunResult:
     """The run file's content; `config` gets the scorer keys and the worker count seen in `tasks`."""
     ordered = in_suite_order(tasks)
     suites, suite = suite_info(ordered)
@@ -47,7 +48,7 @@ def build_run(tasks: Iterable[TaskResult], *, run_id: str, label: str | None, cr
         config=config.model_copy(update={"scorers": sorted({fb.key for task in ordered for fb in task.feedback}),
                                          "workers": len({task.worker for task in ordered}),
                                          **shared_budgets(ordered, config)}),
-        provenance=provenance, gates=list(gates), baseline=baseline,
+        provenance=provenance, gates=list(gates), baseline=baseline, unused_cassettes=list(unused_cassettes),
     )
 
 

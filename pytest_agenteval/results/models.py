@@ -255,6 +255,8 @@ class RunConfig(Record):
     fail_under: list[str] = Field(default_factory=list)  # gate specs as given: "0.8", "adversarial=0.9"
     baseline: str | None = None  # as given: a path or "latest"
     fail_on_regression: bool = False
+    cassettes: str | None = None  # --eval-cassettes, as given
+    record: str | None = None  # --eval-record, when cassettes are on
 
 
 class Provenance(Record):
@@ -282,6 +284,7 @@ class RunResult(Record):
     aggregates: Aggregates
     suites: list[str] = Field(default_factory=list)
     invalid_records: list[str] = Field(default_factory=list)  # "file:line: problem", one per bad suite line
+    unused_cassettes: list[str] = Field(default_factory=list)  # cassette files under --eval-cassettes no task used
     partial: bool = False
     exit_status: int | None = None
     config: RunConfig = Field(default_factory=RunConfig)

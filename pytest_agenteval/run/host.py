@@ -59,7 +59,7 @@ class RuntimeHost:
                 from pytest_agenteval.replay.session import ReplaySession
 
                 replay = ReplaySession(self.options.cassettes, self.options.record, self.options.allow_hosts,
-                                       self.options.redact)
+                                       self.options.redact, self.options.match_on)
                 replay.start()
             self.runtime = EvalRuntime(self.options.run_id, concurrency=self.options.concurrency,
                                        timeout=self.options.timeout, scorer_timeout=self.options.scorer_timeout,
