@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -26,6 +27,9 @@ from pytest_agenteval.collect.selection import SUITE_SUFFIX, add_suites_to_args,
 from pytest_agenteval.config import WORKER_RUN_ID, add_options, read_options
 from pytest_agenteval.keys import HOST_KEY, PUBLISHER_KEY, RECORDER_KEY, RUN_ID_KEY, SELECTION_KEY
 
+if TYPE_CHECKING:
+    from pytest_agenteval.results.models import RunResult, TaskResult
+
 ASYNCIO_UNSET_LOOP_SCOPE = r'The configuration option "asyncio_default_fixture_loop_scope" is unset'
 
 __all__ = [
@@ -40,6 +44,27 @@ __all__ = [
 
 
 XDIST_PLUGIN_NAMES = ("xdist", "xdist.plugin")
+
+
+class AgentEvalHookspecs:
+    """The run's life cycle, for plugins and conftests (AG2's eval stream, the pytest way). Called on the
+    controller, or the single process, never on xdist workers; once per event."""
+
+    @pytest.hookspec
+    def pytest_agenteval_run_started(self, config: pytest.Config, run_id: str) -> None:
+        """The session starts a run: before its first item (a resumed run keeps its new id)."""
+
+    @pytest.hookspec
+    def pytest_agenteval_task_evaluated(self, config: pytest.Config, result: TaskResult) -> None:
+        """One task x repeat has its result (masked, as stored); a rerun of it calls again, `attempts` counted."""
+
+    @pytest.hookspec
+    def pytest_agenteval_run_finished(self, config: pytest.Config, run: RunResult, path: Path | None) -> None:
+        """The run is built, judged and written (`path` is None without --eval-store or when the write failed)."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(AgentEvalHookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -86,7 +111,7 @@ def configure_controller(config: pytest.Config) -> None:
         from pytest_agenteval.collect.resume import resume_run
 
         resumed = resume_run(config)
-    recorder = config.stash[RECORDER_KEY] = RunRecorder()
+    recorder = config.stash[RECORDER_KEY] = RunRecorder(config=config)
     publisher = config.stash[PUBLISHER_KEY] = RunPublisher(config, options, recorder, keeper, resumed)
     selection = config.stash[SELECTION_KEY]
     if selection.from_options or selection.from_args:  # eval items may run, so a run may be stored

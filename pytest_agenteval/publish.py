@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_agenteval.keys import SELECTION_KEY
+
 if TYPE_CHECKING:
     from pytest_agenteval.config import EvalOptions
     from pytest_agenteval.gates.keeper import GateKeeper, GateOutcome
@@ -55,6 +57,9 @@ class RunPublisher:
     # After `yield` every item ran, on xdist's controller too; an interrupted loop raises and skips the gates.
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
+        selection = self.config.stash[SELECTION_KEY]
+        if selection.from_options or selection.from_args:  # suites were selected: a run starts
+            self.config.hook.pytest_agenteval_run_started(config=self.config, run_id=self.options.run_id)
         result = yield
         if self.recorder.results:
             from pytest_agenteval.results.build import in_suite_order
@@ -99,6 +104,8 @@ class RunPublisher:
         self.notes.extend(publish_markdown(self.run, self.options.markdown, self.options.github_summary))
         self.failures.extend(note.removeprefix("ERROR: ") for note in self.notes if note.startswith("ERROR:"))
         self.settle_journal()
+        self.config.hook.pytest_agenteval_run_finished(config=self.config, run=self.run,
+                                                       path=self.json_path)
         if self.failures and session.exitstatus in SUCCESS:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         elif session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and self.resumed is not None:

@@ -23,7 +23,8 @@ class RunRecorder:
     carried over from a resumed run (a result of this run replaces the carried one of the same item, and a rerun's
     result the earlier attempt's: one result per item, the last, with its attempts counted)."""
 
-    def __init__(self, journal: RunJournal | None = None) -> None:
+    def __init__(self, journal: RunJournal | None = None, config: pytest.Config | None = None) -> None:
+        self.config = config  # its `pytest_agenteval_task_evaluated` hook hears of each result
         self.results: list[TaskResult] = []
         self.invalid_records: list[str] = []
         self.journal = journal
@@ -76,6 +77,8 @@ class RunRecorder:
         self.arrived += earlier is None  # items, not attempts
         if self.journal is not None:
             self.journal.append_task(result)
+        if self.config is not None:
+            self.config.hook.pytest_agenteval_task_evaluated(config=self.config, result=result)
         # The terminal reporter keeps every report to the end; the result lives on here, not twice.
         delattr(report, REPORT_ATTR)
 
