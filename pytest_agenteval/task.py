@@ -20,6 +20,7 @@ class Task:
     repeats: int = 1
     suite: str = ""
     line: int = 0
+    model_config: Any = field(default=None, compare=False, repr=False)  # from `eval_model_config`, per call
 
     @property
     def input(self) -> Any:

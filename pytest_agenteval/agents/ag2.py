@@ -13,6 +13,7 @@ from typing import Any
 from opentelemetry.trace import TracerProvider
 
 from pytest_agenteval.agents.base import AgentCall
+from pytest_agenteval.agents.model_config import config_keywords
 from pytest_agenteval.task import Task
 
 
@@ -28,7 +29,8 @@ class AG2Adapter:
         middleware = () if has_middleware(agent, telemetry) else (telemetry_for(agent, provider),)
 
         async def call(task: Task) -> Any:
-            return await agent.ask(task.input, middleware=middleware)  # each ask gets its own stream
+            # each ask gets its own stream; `config=` is the task's model config, if it has one
+            return await agent.ask(task.input, middleware=middleware, **config_keywords(task, "config"))
 
         return call
 

@@ -19,6 +19,7 @@ from opentelemetry.trace import TracerProvider
 from pytest_agenteval.agents.ag2 import held_ag2_agents, instrument_held_agents
 from pytest_agenteval.agents.base import AgentCall, FrameworkAdapter
 from pytest_agenteval.agents.frameworks import FRAMEWORK_ADAPTERS
+from pytest_agenteval.agents.model_config import config_keywords, refuse_config
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.model import RaisedInThread
 
@@ -82,13 +83,18 @@ def _method_of(agent: Any) -> tuple[str, Callable[..., Any]] | None:
 
 def _bind(fn: Callable[..., Any], executor: Executor | None, *, wants_task: bool) -> AgentCall:
     is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
+    takes_config = _takes_config(fn)
 
     async def call(task: Task) -> Any:
         argument = task if wants_task else task.input
+        if not takes_config:
+            refuse_config(task, f"the agent {getattr(fn, '__qualname__', type(fn).__name__)!r} (no `config` parameter)")
+        keywords = config_keywords(task, "config")
         if is_async:
-            return await fn(argument)
+            return await fn(argument, **keywords)
         loop = asyncio.get_running_loop()
-        run_in_context = functools.partial(contextvars.copy_context().run, fn, argument)
+        run_in_context = functools.partial(contextvars.copy_context().run, functools.partial(fn, **keywords),
+                                           argument)
         try:
             returned = await loop.run_in_executor(executor, run_in_context)
         except RaisedInThread as carried:
@@ -96,6 +102,13 @@ def _bind(fn: Callable[..., Any], executor: Executor | None, *, wants_task: bool
         return await returned if inspect.isawaitable(returned) else returned
 
     return call
+
+
+def _takes_config(fn: Callable[..., Any]) -> bool:
+    try:
+        return "config" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _wants_task(fn: Callable[..., Any]) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 from opentelemetry.trace import TracerProvider
 
 from pytest_agenteval.agents.base import AgentCall
+from pytest_agenteval.agents.model_config import refuse_config
 from pytest_agenteval.task import Task
 from pytest_agenteval.warning_types import TraceWarning
 
@@ -32,6 +33,7 @@ class LangChainAdapter:
         wants_messages = takes_messages(agent)
 
         async def call(task: Task) -> Any:
+            refuse_config(task, "a LangChain runnable")
             value = task.input
             if wants_messages and isinstance(value, str):
                 value = {"messages": [("user", value)]}

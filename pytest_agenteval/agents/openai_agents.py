@@ -14,6 +14,7 @@ from typing import Any
 from opentelemetry.trace import TracerProvider
 
 from pytest_agenteval.agents.base import AgentCall
+from pytest_agenteval.agents.model_config import refuse_config
 from pytest_agenteval.task import Task
 from pytest_agenteval.warning_types import TraceWarning
 
@@ -34,6 +35,7 @@ class OpenAIAgentsAdapter:
         instrument_openai_agents(provider)
 
         async def call(task: Task) -> Any:
+            refuse_config(task, "an OpenAI Agents SDK agent")
             result = await runner.run(agent, task.input)
             return result.final_output
 

@@ -12,6 +12,7 @@ from typing import Any
 from opentelemetry.trace import TracerProvider
 
 from pytest_agenteval.agents.base import AgentCall
+from pytest_agenteval.agents.model_config import config_keywords
 from pytest_agenteval.task import Task
 
 
@@ -32,7 +33,7 @@ class PydanticAIAdapter:
         )
 
         async def call(task: Task) -> Any:
-            return await agent.run(task.input, capabilities=list(extra) or None)
+            return await agent.run(task.input, capabilities=list(extra) or None, **config_keywords(task, "model"))
 
         return call
 

@@ -67,6 +67,14 @@ def eval_budgets(request: pytest.FixtureRequest) -> Budgets:
 
 
 @pytest.fixture(scope="session")
+def eval_model_config() -> Any:
+    """The model config each agent call gets (AG2 `ask(config=)`, pydantic-ai `run(model=)`, or a callable's
+    `config` parameter): None (the default), one config, a mapping by task id (`id#k` for one repeat), or a
+    function `(task) -> config`. Override it session-scoped, so calls still start ahead of their items."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def eval_span_conventions() -> Sequence[SpanConvention]:
     """Extra span conventions (your own `SpanConvention`s), tried before the built-in GenAI and OpenInference
     readers; override in conftest.py to read spans of an in-house dialect."""

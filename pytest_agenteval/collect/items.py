@@ -58,13 +58,13 @@ class EvalError(EvalMiss):
 
 
 def run_eval_task(request: pytest.FixtureRequest, eval_agent: Any, eval_scorers: Any, eval_budgets: Any,
-                  eval_span_conventions: Sequence[SpanConvention]) -> None:
+                  eval_span_conventions: Sequence[SpanConvention], eval_model_config: Any) -> None:
     """Run one eval task. This is every EvalItem's test function; its parameters are the fixtures it uses."""
     item = request.node
     assert isinstance(item, EvalItem)  # pytest hands a test function its own item
     host = request.config.stash[HOST_KEY]
     item.run_eval(host.runtime_for(request), eval_agent, eval_scorers, eval_budgets, tuple(eval_span_conventions),
-                  suspects=host.suspects)
+                  suspects=host.suspects, model_config=eval_model_config)
 
 
 # Bad lines of one file shown as items of their own; the rest become one item that counts and lists them (a
@@ -155,7 +155,8 @@ class EvalItem(pytest.Function):
         return self.path, self.task.line - 1, self.name
 
     def run_eval(self, runtime: EvalRuntime, agent: Any, scorers: Any, budgets: Any,
-                 conventions: tuple[SpanConvention, ...] = (), suspects: frozenset[str] = frozenset()) -> None:
+                 conventions: tuple[SpanConvention, ...] = (), suspects: frozenset[str] = frozenset(),
+                 model_config: Any = None) -> None:
         """Run, trace and grade the task; store the result, then warn on budgets, then fail if it failed.
         `suspects` (after an xdist worker died) run alone and are never started ahead."""
         alone = self.nodeid in suspects
@@ -169,7 +170,7 @@ class EvalItem(pytest.Function):
             self.fail_wiring(exc, str(exc))
         try:
             evaluation, output = runtime.evaluate(self.nodeid, self.task, agent, scorer_list, task_budgets, upcoming,
-                                                  conventions, alone=alone)
+                                                  conventions, alone=alone, model_config=model_config)
         except AgentTypeError as exc:
             self.fail_wiring(exc, str(exc))
         except TracingUnavailableError as exc:

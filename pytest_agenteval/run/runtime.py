@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pytest_agenteval.agents.base import AgentCall
 from pytest_agenteval.agents.calls import adapt_agent, describe_agent
+from pytest_agenteval.agents.model_config import configured
 from pytest_agenteval.budgets import Budgets
 from pytest_agenteval.replay.cassettes import ReplayOutcome
 from pytest_agenteval.replay.router import task_cassette
@@ -83,16 +84,16 @@ class EvalRuntime:
 
     def evaluate(self, key: str, task: Task, agent: Any, scorers: Sequence[Scorer], budgets: Budgets,
                  upcoming: Sequence[PendingTask] = (), conventions: Sequence[SpanConvention] = (),
-                 *, alone: bool = False) -> tuple[Evaluation, TaskOutput]:
+                 *, alone: bool = False, model_config: Any = None) -> tuple[Evaluation, TaskOutput]:
         """Run (or collect the prefetched run of) one task, prefetch `upcoming`, then grade it (user span
         conventions tried before the built-in ones). `alone`: no other agent call runs meanwhile."""
         call = self._call_for(agent)
         if alone and key not in self.pending and self.pending:
             self.wait(asyncio.wait(list(self.pending.values())))  # let earlier prefetches finish first
-        own = self.pending.pop(key, None) or self._start(key, task, call)
+        own = self.pending.pop(key, None) or self._start(key, task, call, model_config)
         for each in upcoming[: self.window]:
             if each.key not in self.pending:
-                self.pending[each.key] = self._start(each.key, task=each.task, call=call)
+                self.pending[each.key] = self._start(each.key, each.task, call, model_config)
         described = self._adapted[2] if self._adapted is not None else None
 
         async def run_then_grade() -> tuple[Evaluation, TaskOutput]:
@@ -121,10 +122,11 @@ class EvalRuntime:
                 future.cancel()
             raise
 
-    def _start(self, key: str, task: Task, call: AgentCall) -> asyncio.Task[AgentRun]:
-        return self.loop.create_task(self._run_agent(key, task, call), name=f"agenteval:{task.run_task_id}")
+    def _start(self, key: str, task: Task, call: AgentCall, model_config: Any = None) -> asyncio.Task[AgentRun]:
+        return self.loop.create_task(self._run_agent(key, task, call, model_config),
+                                     name=f"agenteval:{task.run_task_id}")
 
-    async def _run_agent(self, key: str, task: Task, call: AgentCall) -> AgentRun:
+    async def _run_agent(self, key: str, task: Task, call: AgentCall, model_config: Any = None) -> AgentRun:
         output = TaskOutput()
         current_output.set(output)  # this asyncio task's own context: its prints and logs are its own
         cassette = self.replay.cassette_for(task) if self.replay is not None else None
@@ -132,7 +134,7 @@ class EvalRuntime:
             self._in_flight(key, running=True)
             try:
                 with task_cassette(cassette) if cassette is not None else contextlib.nullcontext():
-                    captured = await self.tracer.run(lambda: self._call(task, call),
+                    captured = await self.tracer.run(lambda: self._call(task, call, model_config),
                                                      attributes=task_attributes(task, self.run_id),
                                                      propagates=self.interrupts.stops_the_session)
             finally:
@@ -148,7 +150,8 @@ class EvalRuntime:
             self.running.discard(key)
         self.inflight_log.write(self.running)
 
-    async def _call(self, task: Task, call: AgentCall) -> Any:
+    async def _call(self, task: Task, call: AgentCall, model_config: Any = None) -> Any:
+        task = configured(task, model_config)  # a mapping without this task's id raises here: the task's error
         if self.timeout is None:
             return await call(task)
         try:
