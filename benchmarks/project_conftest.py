@@ -1,28 +1,44 @@
 """conftest.py of a benchmark's temp project: the workload's agent and scorers for the plugin.
 
 BENCH_AGENT=function (default) gives the plain async agent; BENCH_AGENT=ag2 the AG2 agent, traced on
-the plugin's provider. AG2 is imported at module level then, so the empty-run baseline pays for it too.
+the plugin's provider; BENCH_AGENT=ag2-config a bare AG2 agent and one scripted config per task through
+`eval_model_config`. AG2 is imported at module level then, so the empty-run baseline pays for it too.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import workload
 
 AGENT_KIND = os.environ.get("BENCH_AGENT", "function")
-if AGENT_KIND == "ag2":
+if AGENT_KIND.startswith("ag2"):
     import ag2.eval  # noqa: F401
 
 
 @pytest.fixture(scope="session")
-def eval_agent(request: pytest.FixtureRequest) -> Callable[[str], Awaitable[str]]:
+def eval_agent(request: pytest.FixtureRequest) -> Callable[[str], Awaitable[str]] | Any:
     if AGENT_KIND == "ag2":
         return workload.ag2_call_for_plugin(request.getfixturevalue("eval_tracer_provider"))
+    if AGENT_KIND == "ag2-config":
+        from ag2 import Agent
+
+        return Agent("bench")  # the plugin's AG2 adapter traces it
     return workload.agent
+
+
+@pytest.fixture(scope="session")
+def eval_model_config() -> Any:
+    if AGENT_KIND != "ag2-config":
+        return None
+    suite = Path(os.environ.get("BENCH_SUITE", "suite.jsonl"))
+    return workload.ag2_model_configs(json.loads(line)["task_id"] for line in suite.read_text().splitlines()
+                                      if line.strip())
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from opentelemetry import trace
@@ -88,7 +88,19 @@ def score_all(outputs: Mapping[str, Any], reference_outputs: Mapping[str, Any]) 
 
 def ag2_agent() -> Any:
     """An AG2 Agent on a scripted TestConfig whose model call waits BENCH_LATENCY seconds, then says ANSWER."""
-    from ag2 import Agent, Context
+    from ag2 import Agent
+
+    return Agent("bench", config=ag2_config())
+
+
+def ag2_model_configs(task_ids: Iterable[str]) -> dict[str, Any]:
+    """One scripted config per task id, for `model_config=` / `eval_model_config` with a bare `Agent("bench")`."""
+    return {task_id: ag2_config() for task_id in task_ids}
+
+
+def ag2_config() -> Any:
+    """A TestConfig whose model call waits BENCH_LATENCY seconds, then says ANSWER."""
+    from ag2 import Context
     from ag2.events import ModelResponse
     from ag2.testing import TestClient, TestConfig
 
@@ -102,7 +114,7 @@ def ag2_agent() -> Any:
         def create(self) -> TestClient:  # a fresh script per task, as TestConfig does
             return WaitingClient(*self.events)
 
-    return Agent("bench", config=WaitingConfig(ANSWER))
+    return WaitingConfig(ANSWER)
 
 
 def ag2_scorers() -> list[Any]:
