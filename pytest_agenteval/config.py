@@ -174,6 +174,8 @@ OPTIONS = (
     OptionSpec("--eval-redact", "regular expression whose matches are masked in everything the plugin writes or "
                "prints (secret-looking environment variables are masked anyway); repeatable, one per ini line",
                regex, "REGEX", kind="list"),
+    OptionSpec("--eval-export-traces", "write each task's spans (its whole trace) as OTLP/JSON, one file per trace, "
+               "to DIR: they open in Jaeger, Tempo or Phoenix", metavar="DIR", path=True),
     OptionSpec("--eval-cassettes", "replay each task x repeat's HTTP calls from its own cassette under DIR "
                "(needs the replay extra); requests without a recording fail their item", metavar="DIR", path=True),
     OptionSpec("--eval-record", "with --eval-cassettes: 'none' replays only, 'new' records what is missing, 'all' "
@@ -219,6 +221,7 @@ class EvalOptions:
     record: str = "none"
     allow_hosts: tuple[str, ...] = ()
     match_on: tuple[str, ...] = ()
+    export_traces: Path | None = None
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -268,6 +271,7 @@ def read_options(config: pytest.Config) -> EvalOptions:
             record=values["eval_record"],
             allow_hosts=tuple(values["eval_allow_hosts"]),
             match_on=tuple(values["eval_match_on"]),
+            export_traces=Path(values["eval_export_traces"]) if values["eval_export_traces"] else None,
         )
     return config.stash[OPTIONS_KEY]
 

@@ -63,7 +63,8 @@ class RuntimeHost:
                 replay.start()
             self.runtime = EvalRuntime(self.options.run_id, concurrency=self.options.concurrency,
                                        timeout=self.options.timeout, scorer_timeout=self.options.scorer_timeout,
-                                       loop=loop, inflight_log=log, replay=replay)
+                                       loop=loop, inflight_log=log, replay=replay,
+                                       export_traces=self.options.export_traces)
         return self.runtime
 
     @pytest.hookimpl(trylast=True)

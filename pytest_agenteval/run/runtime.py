@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import threading
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pytest_agenteval.agents.base import AgentCall
@@ -29,6 +32,7 @@ from pytest_agenteval.scoring.core import Scorer, ScoringLimits
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.capture import CapturedRun, TaskTracer
 from pytest_agenteval.tracing.conventions import SpanConvention
+from pytest_agenteval.tracing.otlp import otlp_document
 
 T = TypeVar("T")
 SCORER_THREADS = 8  # sync scorers run on threads only when --eval-scorer-timeout bounds them
@@ -60,8 +64,10 @@ class EvalRuntime:
 
     def __init__(self, run_id: str, *, concurrency: int, timeout: float | None = None,
                  scorer_timeout: float | None = None, loop: asyncio.AbstractEventLoop | None = None,
-                 inflight_log: InflightLog | None = None, replay: ReplaySession | None = None) -> None:
+                 inflight_log: InflightLog | None = None, replay: ReplaySession | None = None,
+                 export_traces: Path | None = None) -> None:
         self.run_id = run_id
+        self.export_traces = export_traces  # with --eval-export-traces: each task's spans as OTLP/JSON
         self.replay = replay  # with --eval-cassettes: each task's HTTP calls go to its own cassette
         self.concurrency = concurrency
         self.timeout = timeout
@@ -136,7 +142,10 @@ class EvalRuntime:
                 with task_cassette(cassette) if cassette is not None else contextlib.nullcontext():
                     captured = await self.tracer.run(lambda: self._call(task, call, model_config),
                                                      attributes=task_attributes(task, self.run_id),
-                                                     propagates=self.interrupts.stops_the_session)
+                                                     propagates=self.interrupts.stops_the_session,
+                                                     keep_root=self.export_traces is not None)
+                if self.export_traces is not None:
+                    write_otlp(self.export_traces, captured)
             finally:
                 self._in_flight(key, running=False)
         return AgentRun(captured, output, cassette.finish() if cassette is not None else None)
@@ -200,3 +209,13 @@ class EvalRuntime:
         waits for them at exit."""
         return [thread for thread in threading.enumerate()
                 if thread not in self.threads_before and thread.is_alive() and not thread.daemon]
+
+
+def write_otlp(directory: Path, captured: CapturedRun) -> None:
+    """`directory/<trace id>.json`: the task's whole trace (root span first), written whole or not at all."""
+    spans = (*((captured.root,) if captured.root is not None else ()), *captured.spans)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{captured.trace_id}.json"
+    partial = target.with_suffix(".json.partial")
+    partial.write_text(json.dumps(otlp_document(spans), ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, target)

@@ -40,6 +40,7 @@ class CapturedRun:
     trace_id: str
     spans: tuple[SpanData, ...]
     notes: tuple[str, ...] = ()
+    root: SpanData | None = None  # the `eval.task` span itself, for exporting the whole trace
 
 
 class TaskTracer:
@@ -66,9 +67,11 @@ class TaskTracer:
         attributes: Mapping[str, AttributeValue] | None = None,
         settle_seconds: float = 2.0,
         propagates: Callable[[BaseException], bool] = _not_an_exception,
+        keep_root: bool = False,
     ) -> CapturedRun:
         """Await `call()` under a root span in a fresh trace; what it raises is returned, not raised, unless
-        `propagates(exc)` says it stops the session (by default: every BaseException that is no Exception)."""
+        `propagates(exc)` says it stops the session (by default: every BaseException that is no Exception);
+        `keep_root` keeps the root span itself too (to export the whole trace)."""
         if self._tracer is None:  # the SDK builds a new Tracer per call; one per TaskTracer is enough
             self._tracer = self.provider.get_tracer("pytest_agenteval")
         tracer = self._tracer
@@ -87,6 +90,8 @@ class TaskTracer:
                 finished, still_open = self._router.release(buffer)
         root_id = format_span_id(root.get_span_context().span_id)
         spans = tuple(sorted(_converted(finished, root_id), key=lambda span: span.start_ns))
+        root_data = next((data for data in map(to_span_data, finished) if data.span_id == root_id), None) \
+            if keep_root else None
         return CapturedRun(
             output=output,
             exception=exception,
@@ -94,6 +99,7 @@ class TaskTracer:
             trace_id=format_trace_id(root.get_span_context().trace_id),
             spans=spans,
             notes=_notes(spans, still_open, settle_seconds),
+            root=root_data,
         )
 
     @property
