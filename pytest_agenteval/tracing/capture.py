@@ -90,8 +90,6 @@ class TaskTracer:
                 finished, still_open = self._router.release(buffer)
         root_id = format_span_id(root.get_span_context().span_id)
         spans = tuple(sorted(_converted(finished, root_id), key=lambda span: span.start_ns))
-        root_data = next((data for data in map(to_span_data, finished) if data.span_id == root_id), None) \
-            if keep_root else None
         return CapturedRun(
             output=output,
             exception=exception,
@@ -99,7 +97,7 @@ class TaskTracer:
             trace_id=format_trace_id(root.get_span_context().trace_id),
             spans=spans,
             notes=_notes(spans, still_open, settle_seconds),
-            root=root_data,
+            root=to_span_data(root) if keep_root and isinstance(root, ReadableSpan) else None,  # ended: complete
         )
 
     @property
