@@ -77,6 +77,19 @@ def test_the_files_parse_as_otlp_with_opentelemetrys_own_definitions(pytester: p
     assert chat_attributes["score"].double_value == 0.5 and chat_attributes["ok"].bool_value is True
 
 
+def test_a_trace_that_cannot_be_written_is_a_warning_and_the_task_keeps_its_verdict(
+        pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(CONFTEST)
+    write_suite(pytester.path / "s.jsonl", [record("a")])
+    (pytester.path / "traces").write_text("a file where the directory should be")
+    result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "--eval-export-traces=traces",
+                                "-W", "always::pytest_agenteval.TraceWarning")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*TraceWarning: a: trace not exported to *traces*"])
+    (task,) = read_single_run(pytester.path / "runs")["tasks"]
+    assert task["verdict"] == "passed" and task["trace"]["notes"][0].startswith("trace not exported")
+
+
 def test_without_the_option_nothing_is_written(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(CONFTEST)
     write_suite(pytester.path / "s.jsonl", [record("a")])

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -145,7 +145,7 @@ class EvalRuntime:
                                                      propagates=self.interrupts.stops_the_session,
                                                      keep_root=self.export_traces is not None)
                 if self.export_traces is not None:
-                    write_otlp(self.export_traces, captured)
+                    captured = write_otlp(self.export_traces, captured)
             finally:
                 self._in_flight(key, running=False)
         return AgentRun(captured, output, cassette.finish() if cassette is not None else None)
@@ -211,11 +211,16 @@ class EvalRuntime:
                 if thread not in self.threads_before and thread.is_alive() and not thread.daemon]
 
 
-def write_otlp(directory: Path, captured: CapturedRun) -> None:
-    """`directory/<trace id>.json`: the task's whole trace (root span first), written whole or not at all."""
+def write_otlp(directory: Path, captured: CapturedRun) -> CapturedRun:
+    """Write `directory/<trace id>.json`, the task's whole trace (root span first), whole or not at all. A write
+    that fails (a full disk) is a note on the run, never the task's error: the agent's answer is still graded."""
     spans = (*((captured.root,) if captured.root is not None else ()), *captured.spans)
-    directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{captured.trace_id}.json"
     partial = target.with_suffix(".json.partial")
-    partial.write_text(json.dumps(otlp_document(spans), ensure_ascii=False), encoding="utf-8")
-    os.replace(partial, target)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(otlp_document(spans), ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        return replace(captured, notes=(*captured.notes, f"trace not exported to {target}: {exc.strerror or exc}"))
+    return captured
