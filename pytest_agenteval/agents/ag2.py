@@ -50,16 +50,15 @@ def held_ag2_agents(wrapper: Any) -> list[Any]:
     return found
 
 
-def instrument_held_agents(wrapper: Any, provider: TracerProvider) -> int:
+def instrument_held_agents(wrapper: Any, provider: TracerProvider) -> None:
     """Add a TelemetryMiddleware on `provider` to every ag2 agent the wrapper holds (once: an agent that has one
-    keeps it); how many agents the wrapper holds. Spans reach each task by context, so one middleware serves all."""
+    keeps it). Spans reach each task by context, so one middleware serves all its tasks."""
     agents = held_ag2_agents(wrapper)
     if agents:
         telemetry = importlib.import_module("ag2.middleware.builtin").TelemetryMiddleware
         for agent in agents:
             if not has_middleware(agent, telemetry):
                 agent.add_middleware(telemetry_for(agent, provider))
-    return len(agents)
 
 
 def telemetry_for(agent: Any, provider: TracerProvider) -> Any:

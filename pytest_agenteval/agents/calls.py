@@ -62,7 +62,8 @@ def describe_agent(agent: Any) -> str | None:
     found = _method_of(agent)
     if found is None:
         return None
-    held = f", holding {len(held_ag2_agents(agent))} ag2 agent(s)" if held_ag2_agents(agent) else ""
+    held_count = len(held_ag2_agents(agent))
+    held = f", holding {held_count} ag2 agent(s)" if held_count else ""
     return f"the agent {type(agent).__name__!r} (called through its `{found[0]}` method{held})"
 
 
@@ -83,18 +84,18 @@ def _method_of(agent: Any) -> tuple[str, Callable[..., Any]] | None:
 
 def _bind(fn: Callable[..., Any], executor: Executor | None, *, wants_task: bool) -> AgentCall:
     is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
-    takes_config = _takes_config(fn)
+    no_config = None if _takes_config(fn) else \
+        f"the agent {getattr(fn, '__qualname__', type(fn).__name__)!r} (no `config` parameter)"
 
     async def call(task: Task) -> Any:
         argument = task if wants_task else task.input
-        if not takes_config:
-            refuse_config(task, f"the agent {getattr(fn, '__qualname__', type(fn).__name__)!r} (no `config` parameter)")
-        keywords = config_keywords(task, "config")
+        if no_config is not None:
+            refuse_config(task, no_config)
+        target = fn if task.model_config is None else functools.partial(fn, **config_keywords(task, "config"))
         if is_async:
-            return await fn(argument, **keywords)
+            return await target(argument)
         loop = asyncio.get_running_loop()
-        run_in_context = functools.partial(contextvars.copy_context().run, functools.partial(fn, **keywords),
-                                           argument)
+        run_in_context = functools.partial(contextvars.copy_context().run, target, argument)
         try:
             returned = await loop.run_in_executor(executor, run_in_context)
         except RaisedInThread as carried:
