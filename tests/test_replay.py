@@ -149,6 +149,17 @@ def test_an_unknown_match_field_is_a_usage_error(pytester: pytest.Pytester) -> N
     result.stderr.fnmatch_lines(["*match on a comma-separated list of method, scheme, host, port, path, query, body*"])
 
 
+def test_a_broken_cassette_is_that_tasks_error_naming_the_file(project: pytest.Pytester,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    record_with_server(project, monkeypatch)
+    (project.path / "cassettes" / "s" / "rome" / "r1.json").write_text('{"interactions": [')  # cut off
+    result, tasks = run(project)
+    result.assert_outcomes(passed=2, failed=1)
+    error = tasks["rome"]["exception"]
+    assert error["type"] == "CassetteLoadError" and "s/rome/r1.json: not a readable cassette" in error["message"]
+    assert tasks["paris"]["replay"]["status"] == "replayed"
+
+
 def test_a_client_no_cassette_covers_is_blocked_unless_its_host_is_allowed(
         project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     write_suite(project.path / "s.jsonl", [record("raw", "raw-socket")])
@@ -267,7 +278,7 @@ def test_a_sync_requests_agent_on_threads_records_and_replays(project: pytest.Py
     assert SECRET not in "".join(path.read_text() for path in (project.path / "cassettes").rglob("*.json"))
 
 
-def test_without_cassettes_nothing_is_patched_and_no_replay_is_stored(pytester: pytest.Pytester) -> None:
+def test_without_cassettes_no_replay_is_stored(pytester: pytest.Pytester) -> None:
     pytester.makeconftest("import pytest\n\n@pytest.fixture(scope='session')\ndef eval_agent():\n"
                           "    return lambda prompt: prompt\n")
     write_suite(pytester.path / "s.jsonl", [record("a")])

@@ -27,6 +27,10 @@ SECRET_QUERY = frozenset({"key", "api_key", "apikey", "token", "access_token", "
 UNSTABLE_RESPONSE_HEADERS = frozenset({"set-cookie", "date", "content-length", "transfer-encoding"})
 
 
+class CassetteLoadError(Exception):
+    """A task's cassette file exists but cannot be read as a cassette."""
+
+
 class CassetteMissError(Exception):
     """In replay-only mode a request had no recording in its task's cassette; nothing reached the network."""
 
@@ -72,7 +76,7 @@ class TaskCassette:
     """A vcrpy `Cassette` for one task x repeat, and the outcome the run stores for it."""
 
     def __init__(self, root: Path, task: Task, mode: str, mask: Callable[[str], str],
-                 match_on: Sequence[str] = ()) -> None:
+                 match_on: Sequence[Any] = ()) -> None:
         cassette_module = importlib.import_module("vcr.cassette")
         self.task = task
         self.path = cassette_path(root, task)
@@ -81,10 +85,15 @@ class TaskCassette:
         self.outcome = ReplayOutcome(cassette=self.path.relative_to(root).as_posix())
         cassette_class = cassette_module.Cassette
         kwargs: dict[str, Any] = dict(
-            path=str(self.path), serializer=readable, record_mode=RECORD_MODES[mode], match_on=matchers(match_on),
-            before_record_request=self._clean_request, before_record_response=self._clean_response)
+            path=str(self.path), serializer=readable, record_mode=RECORD_MODES[mode],
+            match_on=tuple(match_on) or matchers(), before_record_request=self._clean_request,
+            before_record_response=self._clean_response)
         # "all" records afresh: what the file held is not loaded, and the file is rewritten.
-        self.cassette = cassette_class(**kwargs) if mode == "all" else cassette_class.load(**kwargs)
+        try:
+            self.cassette = cassette_class(**kwargs) if mode == "all" else cassette_class.load(**kwargs)
+        except (ValueError, KeyError, TypeError) as exc:  # hand-edited or truncated: say which file, and why
+            raise CassetteLoadError(f"{self.path}: not a readable cassette ({type(exc).__name__}: {exc}); fix it, "
+                                    "delete it, or record it afresh with --eval-record=all") from exc
         self.recorded_before = len(self.cassette)
 
     def can_play(self, request: Any) -> bool:

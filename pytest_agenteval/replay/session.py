@@ -7,8 +7,9 @@ import importlib.util
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from pytest_agenteval.replay.cassettes import TaskCassette
+from pytest_agenteval.replay.cassettes import TaskCassette, matchers
 from pytest_agenteval.replay.guard import ConnectionGuard
 from pytest_agenteval.replay.router import CassetteRouter
 from pytest_agenteval.report.redact import RedactorCache
@@ -27,6 +28,7 @@ class ReplaySession:
         self.root = root
         self.mode = mode
         self.match_on = tuple(match_on)
+        self.matchers: tuple[Any, ...] = ()  # vcrpy matchers for the match rules, made once in `start`
         self.router = CassetteRouter()
         self.guard = ConnectionGuard(allow_hosts) if mode == "none" else None
         self.redactors = RedactorCache(redact)
@@ -36,6 +38,7 @@ class ReplaySession:
         if importlib.util.find_spec("vcr") is None:
             raise ReplayUnavailableError(
                 "--eval-cassettes needs vcrpy: pip install 'pytest-agenteval[replay]'")
+        self.matchers = matchers(self.match_on)
         self.router.install()
         if self.guard is not None:
             self.guard.install()
@@ -49,4 +52,4 @@ class ReplaySession:
             self.started = False
 
     def cassette_for(self, task: Task) -> TaskCassette:
-        return TaskCassette(self.root, task, self.mode, self.redactors.current(os.environ).text, self.match_on)
+        return TaskCassette(self.root, task, self.mode, self.redactors.current(os.environ).text, self.matchers)
