@@ -4,12 +4,13 @@ it answers as server-sent events, one chunk per word. Imported by tests/test_rep
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from .fake_openai_server import serving
 
 
 class CountingServer(ThreadingHTTPServer):
@@ -66,15 +67,6 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def serve(port: int = 0) -> Iterator[CountingServer]:
+def serve(port: int = 0) -> contextlib.AbstractContextManager[CountingServer]:
     """Serve on `port` (0: an ephemeral one) until the block ends."""
-    server = CountingServer(port)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="counting-model", daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    return serving(CountingServer(port))

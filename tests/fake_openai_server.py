@@ -7,6 +7,7 @@ tool results gets the final answer "<tool results joined by '; '>"; the user tex
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -14,7 +15,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 MODEL = "fake-gpt"
 CRASH_PROMPT = "crash"  # answered with HTTP 500
@@ -134,12 +135,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+Server = TypeVar("Server", bound=ThreadingHTTPServer)
+
+
 @contextmanager
-def serve(delay: float = 0.0) -> Iterator[FakeOpenAIServer]:
-    """Serve on an ephemeral port in a thread, each reply `delay` seconds late."""
-    server = FakeOpenAIServer(delay)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-openai",
-                              daemon=True)
+def serving(server: Server) -> Iterator[Server]:
+    """Serve `server` in a daemon thread until the block ends, then shut it down and close its socket."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=type(server).__name__, daemon=True)
     thread.start()
     try:
         yield server
@@ -147,6 +149,11 @@ def serve(delay: float = 0.0) -> Iterator[FakeOpenAIServer]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def serve(delay: float = 0.0) -> contextlib.AbstractContextManager[FakeOpenAIServer]:
+    """Serve on an ephemeral port in a thread, each reply `delay` seconds late."""
+    return serving(FakeOpenAIServer(delay))
 
 
 if __name__ == "__main__":  # `python tests/fake_openai_server.py` serves until Ctrl+C

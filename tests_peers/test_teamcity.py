@@ -8,22 +8,10 @@ import re
 
 import pytest
 
-CONFTEST = '''
-import pytest
-from pytest_agenteval import scorer
+from .test_reporters import CONFTEST as AGENT_CONFTEST
 
-@scorer
-def echoed(inputs, outputs):
-    return outputs.get("body") == inputs["input"]
-
-@pytest.fixture(scope="session")
-def eval_agent():
-    return lambda prompt: "something else" if prompt == "wrong" else prompt
-
-@pytest.fixture
-def eval_scorers():
-    return [echoed]
-
+# The reporters' agent and scorer (task "wrong" fails), plus a record of the locations pytest hands reporters.
+CONFTEST = AGENT_CONFTEST + '''
 LOCATIONS = []
 
 def pytest_runtest_logstart(nodeid, location):
