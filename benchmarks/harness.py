@@ -206,6 +206,18 @@ def write_suite(path: Path, tasks: int, answer: str = "ok") -> Path:
     return path
 
 
+def add_latency_arguments(parser: argparse.ArgumentParser, prefix: str, case: str, *, tasks: int, latency: float,
+                          concurrency: int) -> None:
+    """`--PREFIX-tasks`, `--PREFIX-latency` and `--PREFIX-concurrency` (`--tasks`, ... without a prefix) of one
+    case whose agent waits; argparse names them `PREFIX_tasks`, ..."""
+    flag = f"--{prefix}-" if prefix else "--"
+    parser.add_argument(f"{flag}tasks", type=positive_int, default=tasks, help=f"{case}: tasks (default {tasks})")
+    parser.add_argument(f"{flag}latency", type=float, default=latency,
+                        help=f"{case}: seconds each agent call waits (default {latency:g})")
+    parser.add_argument(f"{flag}concurrency", type=positive_int, default=concurrency,
+                        help=f"{case}: --eval-concurrency (default {concurrency})")
+
+
 def add_common_arguments(parser: argparse.ArgumentParser, rounds: int) -> None:
     parser.add_argument("--rounds", type=positive_int, default=rounds,
                         help=f"rounds of back-to-back runs; medians are reported (default {rounds})")

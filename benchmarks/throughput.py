@@ -22,12 +22,12 @@ from harness import (
     ChildRun,
     Verdicts,
     add_common_arguments,
+    add_latency_arguments,
     ag2_available,
     machine_line,
     median,
     per_round,
     per_round_values,
-    positive_int,
     print_table,
     pytest_args,
     run_child,
@@ -49,16 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--case", choices=("both", "narrow", "wide"), default="both",
                         help="which case to run (default both, interleaved in the same rounds)")
-    parser.add_argument("--tasks", type=positive_int, default=200, help="narrow case: tasks (default 200)")
-    parser.add_argument("--latency", type=float, default=0.1,
-                        help="narrow case: seconds each agent call waits (default 0.1)")
-    parser.add_argument("--concurrency", type=positive_int, default=20,
-                        help="narrow case: --eval-concurrency (default 20)")
-    parser.add_argument("--wide-tasks", type=positive_int, default=1000, help="wide case: tasks (default 1000)")
-    parser.add_argument("--wide-latency", type=float, default=0.05,
-                        help="wide case: seconds each agent call waits (default 0.05)")
-    parser.add_argument("--wide-concurrency", type=positive_int, default=200,
-                        help="wide case: --eval-concurrency (default 200)")
+    add_latency_arguments(parser, "", "narrow case", tasks=200, latency=0.1, concurrency=20)
+    add_latency_arguments(parser, "wide", "wide case", tasks=1000, latency=0.05, concurrency=200)
     add_common_arguments(parser, rounds=5)
     args = parser.parse_args(argv)
     narrow, wide = args.case in ("both", "narrow"), args.case in ("both", "wide")

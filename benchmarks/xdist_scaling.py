@@ -23,6 +23,7 @@ from harness import (
     ChildRun,
     Verdicts,
     add_common_arguments,
+    add_latency_arguments,
     machine_line,
     median,
     per_round,
@@ -50,11 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=positive_int, default=400, help="CPU-bound case: tasks (default 400)")
     parser.add_argument("--scorer-cpu-ms", type=float, default=5.0,
                         help="CPU-bound case: ms of CPU one scorer burns per task (default 5)")
-    parser.add_argument("--io-tasks", type=positive_int, default=200, help="I/O-bound case: tasks (default 200)")
-    parser.add_argument("--io-latency", type=float, default=0.1,
-                        help="I/O-bound case: seconds each agent call waits (default 0.1)")
-    parser.add_argument("--io-concurrency", type=positive_int, default=20,
-                        help="I/O-bound case: --eval-concurrency (default 20)")
+    add_latency_arguments(parser, "io", "I/O-bound case", tasks=200, latency=0.1, concurrency=20)
     parser.add_argument("--skip-io", action="store_true", help="measure the CPU-bound case only")
     add_common_arguments(parser, rounds=5)  # an -n run's startup (its workers' too) varies by a second or more
     args = parser.parse_args(argv)
