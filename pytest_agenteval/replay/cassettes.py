@@ -11,12 +11,12 @@ import copy
 import hashlib
 import importlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pytest_agenteval.replay import readable
+from pytest_agenteval.results.models import ReplayRecord, ReplayStatus
 from pytest_agenteval.task import Task
 
 RECORD_MODES = {"none": "none", "new": "new_episodes", "all": "all"}  # ours -> vcrpy's
@@ -33,25 +33,6 @@ class CassetteLoadError(Exception):
 
 class CassetteMissError(Exception):
     """In replay-only mode a request had no recording in its task's cassette; nothing reached the network."""
-
-
-@dataclass
-class ReplayOutcome:
-    """What one task x repeat did with its cassette."""
-
-    cassette: str  # the path, relative to the cassette directory
-    played: int = 0
-    recorded: int = 0
-    misses: list[str] = field(default_factory=list)
-    unused: int = 0  # recordings in the cassette this run did not play
-
-    @property
-    def status(self) -> str:
-        if self.misses:
-            return "missed"
-        if self.recorded:
-            return "recorded"
-        return "replayed" if self.played else "no requests"
 
 
 def cassette_path(root: Path, task: Task) -> Path:
@@ -82,7 +63,9 @@ class TaskCassette:
         self.path = cassette_path(root, task)
         self.mode = mode
         self.mask = mask
-        self.outcome = ReplayOutcome(cassette=self.path.relative_to(root).as_posix())
+        self.relative_path = self.path.relative_to(root).as_posix()
+        self.played = self.recorded = 0
+        self.misses: list[str] = []
         cassette_class = cassette_module.Cassette
         kwargs: dict[str, Any] = dict(
             path=str(self.path), serializer=readable, record_mode=RECORD_MODES[mode],
@@ -100,11 +83,11 @@ class TaskCassette:
         return bool(self.cassette.can_play_response_for(request))
 
     def play(self, request: Any) -> Any:
-        self.outcome.played += 1
+        self.played += 1
         return self.cassette.play_response(request)
 
     def record(self, request: Any, response: Any) -> None:
-        self.outcome.recorded += 1
+        self.recorded += 1
         self.cassette.append(request, response)
 
     def miss(self, request: Any) -> CassetteMissError:
@@ -116,7 +99,7 @@ class TaskCassette:
         message = (f"no recording for {request.method} {self.mask(_without_secrets(request.uri))} (body sha256 "
                    f"{digest}) in the cassette of task {self.task.task_id!r}, repeat {self.task.repeat}: "
                    f"{self.path}{hint}; record it with --eval-record=new")
-        self.outcome.misses.append(message)
+        self.misses.append(message)
         return CassetteMissError(message)
 
     def _closest(self, request: Any) -> str:
@@ -127,13 +110,16 @@ class TaskCassette:
         differing = ", ".join(name for name, _ in failed)
         return f" (the closest recording differs in: {differing})" if differing else " (already played)"
 
-    def finish(self) -> ReplayOutcome:
-        """Write what was recorded; count the recordings this run left unplayed."""
-        if self.outcome.recorded:
+    def finish(self) -> ReplayRecord:
+        """Write what was recorded; what the task did with its cassette, recordings it left unplayed counted."""
+        if self.recorded:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.cassette._save()  # vcrpy's own save (writes only when something was recorded)
-        self.outcome.unused = max(self.recorded_before - self.outcome.played, 0) if self.mode != "all" else 0
-        return self.outcome
+        status: ReplayStatus = "missed" if self.misses else "recorded" if self.recorded else "replayed" if self.played \
+            else "no requests"
+        unused = max(self.recorded_before - self.played, 0) if self.mode != "all" else 0
+        return ReplayRecord(status=status, cassette=self.relative_path, played=self.played, recorded=self.recorded,
+                            misses=list(self.misses), unused=unused)
 
     def _clean_request(self, request: Any) -> Any:
         request = copy.deepcopy(request)  # vcrpy calls this on the live request too, before matching it

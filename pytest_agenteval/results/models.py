@@ -56,10 +56,13 @@ class TraceRef(Record):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+ReplayStatus = Literal["replayed", "recorded", "missed", "no requests"]
+
+
 class ReplayRecord(Record):
     """What a task x repeat did with its cassette (`--eval-cassettes`)."""
 
-    status: Literal["replayed", "recorded", "missed", "no requests"]
+    status: ReplayStatus
     cassette: str  # relative to the cassette directory
     played: int = 0
     recorded: int = 0

@@ -11,7 +11,7 @@ from typing import Any
 
 from pytest_agenteval.agents.calls import normalize_outputs
 from pytest_agenteval.budgets import Budgets, BudgetViolation
-from pytest_agenteval.replay.cassettes import CassetteMissError, ReplayOutcome
+from pytest_agenteval.replay.cassettes import CassetteMissError
 from pytest_agenteval.results.models import (
     BudgetViolationRecord,
     FeedbackRecord,
@@ -51,7 +51,7 @@ class Evaluation:
     notes: tuple[str, ...] = ()
     traceback: str | None = None  # the agent's crash, without plugin frames
     budgets: Budgets = field(default_factory=Budgets)  # the limits it ran under
-    replay: ReplayOutcome | None = None  # with --eval-cassettes: what its cassette did
+    replay: ReplayRecord | None = None  # with --eval-cassettes: what its cassette did
     cost_estimated: bool = False  # some cost came from tokens and the model name (genai-prices), not from spans
 
     @property
@@ -84,7 +84,7 @@ def task_attributes(task: Task, run_id: str) -> dict[str, str | int]:
 
 async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], budgets: Budgets,
                 conventions: Sequence[SpanConvention] = (), limits: ScoringLimits | None = None,
-                agent: str | None = None, replay: ReplayOutcome | None = None) -> Evaluation:
+                agent: str | None = None, replay: ReplayRecord | None = None) -> Evaluation:
     """Rebuild the trace (`conventions` tried before the built-in ones) and apply every scorer (also on a
     crashed run, with empty outputs). A request its cassette could not answer is the task's error, whatever
     the agent made of it (clients retry and wrap errors)."""
@@ -194,16 +194,9 @@ def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Pr
                           model_calls=len(trace.model_calls()), tool_calls=len(trace.tool_calls()),
                           cost=trace.cost, notes=list(evaluation.notes)),
         worker=worker,
-        replay=_replay_record(evaluation.replay),
+        replay=evaluation.replay,
         cost_estimated=evaluation.cost_estimated,
     )
-
-
-def _replay_record(outcome: ReplayOutcome | None) -> ReplayRecord | None:
-    if outcome is None:
-        return None
-    return ReplayRecord(status=outcome.status, cassette=outcome.cassette, played=outcome.played,  # type: ignore[arg-type]
-                        recorded=outcome.recorded, misses=list(outcome.misses), unused=outcome.unused)
 
 
 def storable_step(step: Step, where: str, problems: Problems) -> Step:

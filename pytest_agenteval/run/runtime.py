@@ -20,9 +20,9 @@ from pytest_agenteval.agents.base import AgentCall
 from pytest_agenteval.agents.calls import adapt_agent, describe_agent
 from pytest_agenteval.agents.model_config import configured
 from pytest_agenteval.budgets import Budgets
-from pytest_agenteval.replay.cassettes import ReplayOutcome
 from pytest_agenteval.replay.router import task_cassette
 from pytest_agenteval.replay.session import ReplaySession
+from pytest_agenteval.results.models import ReplayRecord
 from pytest_agenteval.run.grade import Evaluation, grade, task_attributes
 from pytest_agenteval.run.inflight import InflightLog
 from pytest_agenteval.run.interrupts import InterruptWatch
@@ -48,7 +48,7 @@ class AgentRun:
 
     captured: CapturedRun
     output: TaskOutput
-    replay: ReplayOutcome | None = None
+    replay: ReplayRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)
