@@ -11,7 +11,7 @@ import functools
 import importlib
 import importlib.util
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from pytest_agenteval.tracing.model import ModelCall, Trace
 
@@ -24,23 +24,20 @@ def _prices() -> Any | None:
 def priced(trace: Trace) -> tuple[Trace, bool]:
     """The trace with an estimated cost on each model call that has tokens and a model name but no cost, and
     whether any cost was estimated."""
-    if not any(_needs_price(step) for step in trace.steps):
+    prices = _prices()
+    if prices is None or not any(_needs_price(step) for step in trace.steps):
         return trace, False
-    steps = tuple(_with_price(step) if isinstance(step, ModelCall) and _needs_price(step) else step
-                  for step in trace.steps)
-    estimated = any(new is not old for new, old in zip(steps, trace.steps, strict=True))
+    steps = tuple(_with_price(prices, step) if _needs_price(step) else step for step in trace.steps)
+    estimated = steps != trace.steps  # a call genai-prices priced is a new, unequal ModelCall
     return (replace(trace, steps=steps), True) if estimated else (trace, False)
 
 
-def _needs_price(step: Any) -> bool:
+def _needs_price(step: Any) -> TypeGuard[ModelCall]:
     return (isinstance(step, ModelCall) and step.cost is None and bool(step.model)
             and bool(step.tokens.input or step.tokens.output))
 
 
-def _with_price(call: ModelCall) -> ModelCall:
-    prices = _prices()
-    if prices is None:
-        return call
+def _with_price(prices: Any, call: ModelCall) -> ModelCall:
     tokens = call.tokens
     usage = prices.Usage(input_tokens=tokens.input, output_tokens=tokens.output,
                          cache_read_tokens=tokens.cache_read or None, cache_write_tokens=tokens.cache_write or None)
