@@ -7,6 +7,7 @@ Registered in `pytest_configure` in every process; the runtime itself is importe
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import warnings
 from collections.abc import Mapping
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from pytest_agenteval.run.runtime import EvalRuntime
 
 EVENT_LOOP_FIXTURE = "agenteval_event_loop"
-_EXIT_FREEZE: list[bool] = []  # registered once per process
 
 
 class RuntimeHost:
@@ -107,7 +107,6 @@ class RuntimeHost:
                 "trace: an agent left work running in the background"), stacklevel=1)
 
 
+@functools.cache  # registered once per process
 def freeze_at_exit() -> None:
-    if not _EXIT_FREEZE:
-        atexit.register(gc.freeze)
-        _EXIT_FREEZE.append(True)
+    atexit.register(gc.freeze)
