@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pytest_agenteval.tracing.model import AgentStep, ErrorInfo, ModelCall, ToolCall
 
 SCHEMA_VERSION = "0.2"
-PLUGIN_SCHEMA = "agenteval/1.2"  # 1.1: crash tracebacks (`traceback` on tasks and feedback); 1.2: `replay`
+# 1.1: crash tracebacks (`traceback` on tasks and feedback); 1.2: `replay`; 1.3: `variant` and `variants`
+PLUGIN_SCHEMA = "agenteval/1.3"
 
 Verdict = Literal["passed", "failed", "error"]
 GateKind = Literal["suite", "tag", "scorer", "regression"]
@@ -121,6 +122,7 @@ class TaskResult(Record):
     attempts: int = 1  # runs of this item in its session (pytest-rerunfailures); the result is the last one
     replay: ReplayRecord | None = None  # None: the agent's calls ran live
     cost_estimated: bool = False  # `cost` (in part) from tokens and model names by genai-prices, not from spans
+    variant: str | None = None  # the `eval_variants` entry that ran it; None without variants
 
 
 class GateRecord(Record):
@@ -242,6 +244,62 @@ class Aggregates(Record):
     cost: float | None = None
 
 
+class VariantScore(Record):
+    """One scorer key for one variant, as AG2's `VariantRunResult.leaderboard(key)` ranks it: the pass rate of a
+    boolean key over the variant's items (n = its items), else the mean of its numeric scores."""
+
+    score: float
+    n: int
+    rank: int  # competition ranking among the variants for this key (ties share: 1, 1, 3)
+    interval: tuple[float, float] | None = None  # Wilson, for pass rates
+
+
+class LeaderboardRow(Record):
+    """One variant, ranked by the fraction of its tasks that meet the run's pass policy (ties share a rank)."""
+
+    rank: int
+    variant: str
+    passed_tasks: int
+    total_tasks: int
+    pass_rate: float
+    interval: tuple[float, float]  # Wilson 95% of pass_rate
+    items: int  # task x repeat items
+    scores: dict[str, VariantScore] = Field(default_factory=dict)
+
+
+class TaskFlip(Record):
+    """A task on which two variants disagree (one meets the pass policy, the other does not)."""
+
+    suite: str
+    task_id: str
+    passed_by: str  # the variant that passed it
+
+
+class PairedComparison(Record):
+    """A variant against the leader on the tasks both ran: the tasks only one of them passed decide it (exact
+    McNemar / sign test, two-sided), not two overlapping intervals."""
+
+    variant: str
+    against: str  # the leaderboard's first row
+    tasks: int  # tasks both variants ran
+    both_passed: int
+    neither_passed: int
+    only_variant: int  # passed by `variant`, failed by `against`
+    only_against: int
+    p_value: float  # 1.0 when no task flips
+    flips: list[TaskFlip] = Field(default_factory=list)
+
+
+class VariantsSummary(Record):
+    """Variants side by side: the leaderboard, each variant's paired comparison with the leader, and each
+    variant's own aggregates."""
+
+    names: list[str]  # in the order `eval_variants` gives them
+    leaderboard: list[LeaderboardRow] = Field(default_factory=list)
+    comparisons: list[PairedComparison] = Field(default_factory=list)
+    aggregates: dict[str, Aggregates] = Field(default_factory=dict)
+
+
 class RunConfig(Record):
     """How the run was configured."""
 
@@ -258,6 +316,7 @@ class RunConfig(Record):
     fail_under: list[str] = Field(default_factory=list)  # gate specs as given: "0.8", "adversarial=0.9"
     baseline: str | None = None  # as given: a path or "latest"
     fail_on_regression: bool = False
+    variants: list[str] = Field(default_factory=list)  # the variants that ran (eval_variants / --eval-variant)
     cassettes: str | None = None  # --eval-cassettes, as given
     record: str | None = None  # --eval-record, when cassettes are on
 
@@ -295,6 +354,7 @@ class RunResult(Record):
     gates: list[GateRecord] = Field(default_factory=list)  # judged at the end of the run
     baseline: RunDiff | None = None  # the comparison with --eval-baseline
     resumed_from: str | None = None  # the run id `--eval-resume` continued; its results are included
+    variants: VariantsSummary | None = None  # with `eval_variants`: leaderboard and paired comparisons
 
 
 JOURNAL_FORMAT: Literal["agenteval-journal/1"] = "agenteval-journal/1"
