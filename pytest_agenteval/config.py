@@ -74,6 +74,13 @@ def run_id(text: str) -> str:
     return text
 
 
+def variant_name(text: str) -> str:
+    """argparse type: a variant name, as `eval_variants` keys it (it appears in node ids as `task[NAME]`)."""
+    if not text.strip() or text != text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a variant name: give the name without surrounding spaces")
+    return text
+
+
 SUMMARY_STYLES = ("short", "full")
 RECORD_MODES = ("none", "new", "all")
 MATCH_FIELDS = ("method", "scheme", "host", "port", "path", "query", "body")
@@ -139,6 +146,9 @@ OPTIONS = (
     OptionSpec("--eval-run-id", "id of this run and name of its JSON file (default: UTC time + random suffix)",
                run_id, "ID"),
     OptionSpec("--eval-label", "free label stored with the run (e.g. a model or prompt name)", metavar="TEXT"),
+    OptionSpec("--eval-variant", "run the eval_variants entry NAME: each task x variant x repeat is an item "
+               "(task[NAME], task[NAME-r2]); repeatable. ini: the variants a bare run compares, one per line",
+               variant_name, "NAME", kind="list", ini="eval_variants"),
     OptionSpec("--eval-agent", "agent to evaluate, as module:attribute (used when no eval_agent fixture is defined)",
                import_path, "MOD:ATTR"),
     OptionSpec("--eval-scorers", "scorers, as module:attribute naming a scorer or a list of them "
@@ -222,6 +232,7 @@ class EvalOptions:
     allow_hosts: tuple[str, ...] = ()
     match_on: tuple[str, ...] = ()
     export_traces: Path | None = None
+    variants: tuple[str, ...] = ()
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -272,8 +283,17 @@ def read_options(config: pytest.Config) -> EvalOptions:
             allow_hosts=tuple(values["eval_allow_hosts"]),
             match_on=tuple(values["eval_match_on"]),
             export_traces=Path(values["eval_export_traces"]) if values["eval_export_traces"] else None,
+            variants=unique_variants(values["eval_variants"]),
         )
     return config.stash[OPTIONS_KEY]
+
+
+def unique_variants(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The variants to run, each once: a name given twice is a usage error (its items would share node ids)."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise pytest.UsageError(f"--eval-variant / eval_variants: {', '.join(map(repr, repeated))} given twice")
+    return names
 
 
 def eval_repeats(config: pytest.Config, repeats: int) -> int:

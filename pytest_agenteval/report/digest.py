@@ -117,7 +117,7 @@ def group_causes(failing: Sequence[TaskVerdict]) -> list[CauseGroup]:
 
 def rest_by_kind(groups: Sequence[CauseGroup], limit: int = 4) -> str:
     """What groups left unshown hold, per scorer or crash type: `final_answer: 100 tasks, TimeoutError: 3 tasks`."""
-    tasks: dict[str, set[tuple[str, str]]] = {}
+    tasks: dict[str, set[tuple[str, str, str | None]]] = {}
     for group in groups:
         tasks.setdefault(group.kind, set()).update(v.key for v in group.tasks)
     kinds = sorted(tasks.items(), key=lambda kv: -len(kv[1]))

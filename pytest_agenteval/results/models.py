@@ -137,6 +137,7 @@ class GateRecord(Record):
     total_tasks: int = 0
     passed: bool
     problem: str | None = None  # why it could not be measured, or what broke it
+    variant: str | None = None  # with variants, every rate gate is judged for each variant apart
 
 
 class Pair(Record):
@@ -164,6 +165,7 @@ class TaskChange(Record):
 
     suite: str
     task_id: str
+    variant: str | None = None
     status: ChangeStatus
     base_passes: int = 0
     base_runs: int = 0

@@ -196,6 +196,7 @@ def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Pr
         worker=worker,
         replay=evaluation.replay,
         cost_estimated=evaluation.cost_estimated,
+        variant=None if task.variant is None else clean_text(task.variant),
     )
 
 
@@ -216,6 +217,7 @@ def _bare_result(task: Task, problems: Problems, node_id: str, worker: str) -> T
     return TaskResult(task_id=clean_text(task.run_task_id), inputs={}, tags=[clean_text(tag) for tag in task.tags],
                       base_task_id=clean_text(task.task_id), repeat=task.repeat, suite=clean_text(task.suite),
                       line=task.line, node_id=clean_text(node_id), verdict="error", worker=worker,
+                      variant=None if task.variant is None else clean_text(task.variant),
                       exception=ErrorInfo(UNSTORABLE, describe_problems(problems)))
 
 
