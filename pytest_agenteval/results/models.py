@@ -177,6 +177,10 @@ class TaskChange(Record):
     duration_ms: Pair = Field(default_factory=Pair)  # mean per repeat
     cost: Pair = Field(default_factory=Pair)  # mean per repeat
 
+    @property
+    def name(self) -> str:
+        return f"{self.suite}::{self.task_id}" + (f"[{self.variant}]" if self.variant is not None else "")
+
 
 class RunDiff(Record):
     """A run compared with a baseline run, task by task and scorer by scorer."""

@@ -6,7 +6,7 @@ Pure functions over stored `TaskResult`s; imports nothing from pytest.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -67,6 +67,15 @@ class TaskVerdict:
     @property
     def key(self) -> tuple[str, str, str | None]:
         return self.suite, self.task_id, self.variant
+
+    @property
+    def name(self) -> str:
+        """`suite::task_id`, with `[variant]` when it has one."""
+        return task_name(self.suite, self.task_id, self.variant)
+
+
+def task_name(suite: str, task_id: str, variant: str | None) -> str:
+    return f"{suite}::{task_id}" + (f"[{variant}]" if variant is not None else "")
 
 
 def repeat_passed(task: TaskResult) -> bool:
@@ -142,6 +151,20 @@ def by_variant(verdicts: Sequence[TaskVerdict]) -> dict[str | None, list[TaskVer
     for verdict in verdicts:
         groups.setdefault(verdict.variant, []).append(verdict)
     return groups
+
+
+GroupRow = tuple[str, int, int]  # a group's name, its tasks that meet the pass policy, its tasks
+
+
+def rows_per_variant(verdicts: list[TaskVerdict], rows_of: Callable[[list[TaskVerdict]], list[GroupRow]]) -> list[
+        GroupRow]:
+    """`rows_of` the verdicts, or of each variant's apart, its top rows named `[variant] suite` (indented rows,
+    tags, stay under them)."""
+    groups = by_variant(verdicts)
+    if None in groups:
+        return rows_of(verdicts)
+    return [(name if name.startswith(" ") else f"[{variant}] {name}", passed, total)
+            for variant, group in groups.items() for name, passed, total in rows_of(group)]
 
 
 def gates_passed(gates: Sequence[GateRecord]) -> bool:
