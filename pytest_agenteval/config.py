@@ -186,6 +186,12 @@ OPTIONS = (
                regex, "REGEX", kind="list"),
     OptionSpec("--eval-export-traces", "write each task's spans (its whole trace) as OTLP/JSON, one file per trace, "
                "to DIR: they open in Jaeger, Tempo or Phoenix", metavar="DIR", path=True),
+    OptionSpec("--eval-traces", "grade stored traces instead of calling the agent: OTLP/JSON files or JSONL (as "
+               "--eval-export-traces, the collector's file exporter or Tempo write them) or AG2 trace files, a file "
+               "or a directory; each task gets the trace whose spans carry its id; repeatable, one per ini line",
+               metavar="PATH", kind="list", path=True),
+    OptionSpec("--eval-trace-task-attribute", "with --eval-traces: the span attribute holding the task id "
+               "(default: agenteval.task_id, then ag2.eval.task_id)", metavar="NAME"),
     OptionSpec("--eval-cassettes", "replay each task x repeat's HTTP calls from its own cassette under DIR "
                "(needs the replay extra); requests without a recording fail their item", metavar="DIR", path=True),
     OptionSpec("--eval-record", "with --eval-cassettes: 'none' replays only, 'new' records what is missing, 'all' "
@@ -233,6 +239,8 @@ class EvalOptions:
     match_on: tuple[str, ...] = ()
     export_traces: Path | None = None
     variants: tuple[str, ...] = ()
+    traces: tuple[Path, ...] = ()
+    trace_task_attribute: str | None = None
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -284,6 +292,8 @@ def read_options(config: pytest.Config) -> EvalOptions:
             match_on=tuple(values["eval_match_on"]),
             export_traces=Path(values["eval_export_traces"]) if values["eval_export_traces"] else None,
             variants=unique_variants(values["eval_variants"]),
+            traces=tuple(Path(path) for path in values["eval_traces"]),
+            trace_task_attribute=values["eval_trace_task_attribute"],
         )
     return config.stash[OPTIONS_KEY]
 

@@ -81,6 +81,15 @@ def run_variant_task(request: pytest.FixtureRequest, eval_variants: Any, eval_sc
                   suspects=host.suspects, model_config=eval_model_config)
 
 
+def run_stored_trace_task(request: pytest.FixtureRequest, eval_scorers: Any, eval_budgets: Any,
+                          eval_span_conventions: Sequence[SpanConvention]) -> None:
+    """Grade one task's stored trace (`--eval-traces`): the test function of EvalItems that call no agent."""
+    item = request.node
+    assert isinstance(item, EvalItem)
+    host = request.config.stash[HOST_KEY]
+    item.run_eval(host.runtime_for(request), None, eval_scorers, eval_budgets, tuple(eval_span_conventions))
+
+
 def variant_agent(variants: Any, name: str) -> Any:
     """The agent `eval_variants` gives the variant `name`; TypeError when it gives none."""
     if not isinstance(variants, Mapping):
@@ -181,7 +190,8 @@ class EvalItem(pytest.Function):
     def from_parent(cls, parent: pytest.Collector, *, task: Task, **kwargs: Any) -> EvalItem:  # type: ignore[override]
         params = item_params(task)
         name = node_name(task.task_id) if params is None else f"{node_name(task.task_id)}[{params}]"
-        function = run_eval_task if task.variant is None else run_variant_task
+        function = (run_stored_trace_task if read_options(parent.config).traces
+                    else run_eval_task if task.variant is None else run_variant_task)
         item: EvalItem = super().from_parent(parent, name=name, callobj=function, task=task, **kwargs)
         return item
 
@@ -195,7 +205,7 @@ class EvalItem(pytest.Function):
         `suspects` (after an xdist worker died) run alone and are never started ahead."""
         alone = self.nodeid in suspects
         upcoming = [] if alone else [each for each in upcoming_tasks(self, runtime.window) if each.key not in suspects]
-        if runtime.concurrency > 1 and shared_agent_definition(self) is None:
+        if runtime.concurrency > 1 and runtime.stored is None and shared_agent_definition(self) is None:
             warn_once_about_sequential_runs(self)
         # Wiring problems are for the user to fix, not properties of this task: no traceback.
         try:
