@@ -194,6 +194,7 @@ class RunPublisher:
             cassettes=str(options.cassettes) if options.cassettes else None,
             record=options.record if options.cassettes else None,
             variants=[masked(name) for name in options.variants],
+            traces=[masked(str(path)) for path in options.traces],
         )
         unused: list[str] = []
         if options.cassettes is not None:

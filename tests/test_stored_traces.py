@@ -80,6 +80,8 @@ def test_exported_traces_grade_to_the_live_runs_feedback_and_tokens(exported: py
     result.assert_outcomes(failed=8)
     live = graded_run(exported.path / "runs" / "live.json")
     assert graded_run(exported.path / "runs" / "stored.json") == live
+    assert load_run_json(exported.path / "runs" / "stored.json")["config"]["traces"] == [
+        str(exported.path / "traces")]
     assert live["weather#1"][3]["total"] > 0 and live["weather#1"][5] == 1  # the traces carried tokens and a tool
     assert live["crash#2"][1] == {"type": "ValueError", "message": "provider exploded"}
 

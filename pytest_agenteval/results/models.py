@@ -323,6 +323,7 @@ class RunConfig(Record):
     baseline: str | None = None  # as given: a path or "latest"
     fail_on_regression: bool = False
     variants: list[str] = Field(default_factory=list)  # the variants that ran (eval_variants / --eval-variant)
+    traces: list[str] = Field(default_factory=list)  # --eval-traces: graded from these stored traces, no agent ran
     cassettes: str | None = None  # --eval-cassettes, as given
     record: str | None = None  # --eval-record, when cassettes are on
 
