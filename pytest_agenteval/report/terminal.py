@@ -213,11 +213,22 @@ def _total_lines(run: RunResult) -> list[str]:
                 if tokens.cache_read or tokens.cache_creation else "")]
     if aggregates.cost is not None:
         lines.append(f"cost: {aggregates.cost:.6g}")
+    lines.extend([judged] if (judged := judge_line(run)) else [])
     rejected = f"; rejected suite records: {len(run.invalid_records)}" if run.invalid_records else ""
     lines.append(f"errors: {aggregates.errors}{rejected}")
     by_budget = " ".join(f"{name}={n}" for name, n in aggregates.budget_violations_by_budget.items())
     lines.append(f"budget violations: {aggregates.budget_violations}" + (f" ({by_budget})" if by_budget else ""))
     return lines + replay_lines(run)
+
+
+def judge_line(run: RunResult) -> str | None:
+    """What LLM judges spent, apart from the agents' tokens and cost; None when no judge ran."""
+    tokens, cost = run.aggregates.judge_tokens, run.aggregates.judge_cost
+    if not tokens.total and cost is None:
+        return None
+    priced = f", cost {cost:.6g}" if cost is not None else ", cost unknown (no price for the judge's model)"
+    return (f"judges: tokens input={tokens.input} output={tokens.output} total={tokens.total}{priced} "
+            "(not in the agents' tokens and cost)")
 
 
 def percent(rate: float | None) -> str:
