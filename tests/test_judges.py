@@ -161,6 +161,14 @@ def test_a_judge_whose_model_raises_is_a_failed_feedback_naming_the_error() -> N
     assert feedback.comment == "judge raised ConnectionError: judge model unreachable"
 
 
+def test_a_crashed_run_without_output_fails_unjudged_and_costs_nothing() -> None:
+    script = ScriptedJudge()
+    crashed = Trace(exception=ErrorInfo("ValueError", "agent exploded"))
+    feedback = grade(llm_judge(RUBRIC, model=script.model()), {}, crashed)
+    assert (feedback.passed, feedback.comment, feedback.usage) == (False, "not judged: the run raised ValueError", None)
+    assert script.prompts == []
+
+
 def test_the_default_key_is_stable_for_a_rubric() -> None:
     one, two = llm_judge(RUBRIC, model=TestModel()), llm_judge(RUBRIC, model=TestModel())
     assert one.key == two.key and one.key.startswith("llm_judge[") and len(one.key) == len("llm_judge[12345678]")

@@ -173,7 +173,7 @@ def _labelled(run: RunResult, by_case: dict[str, TaskResult], label: Label) -> l
 
 def _verdict(task: TaskResult, key: str, kind: LabelKind) -> str | None:
     feedback: FeedbackRecord | None = next((fb for fb in task.feedback if fb.key == key), None)
-    if feedback is None or feedback.error is not None:
+    if feedback is None or feedback.error is not None or (feedback.detail or {}).get("skipped"):
         return None
     if kind == "passed":
         return None if feedback.passed is None else _category(feedback.passed)

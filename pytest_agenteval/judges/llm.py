@@ -98,7 +98,11 @@ class LLMJudge:
 
     async def score(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any],
                     reference_outputs: Mapping[str, Any] | None, trace: Trace) -> Feedback:
-        """Ask for a verdict, again while it is malformed; a judge that fails is a failed feedback, its cost kept."""
+        """Ask for a verdict, again while it is malformed; a judge that fails is a failed feedback, its cost kept.
+        A run that crashed with no output fails unjudged: there is nothing to pay a judge for."""
+        if trace.exception is not None and not outputs:
+            return Feedback(key=self.key, score=False, comment=f"not judged: the run raised {trace.exception.type}",
+                            detail={"judge": self.model_name, "skipped": "the run crashed", "attempts": 0})
         material = Material(output=outputs.get("body", outputs.get("content")),
                             input=inputs.get("input") if self.include_input else None,
                             reference=reference_outputs if self.include_reference else None,
