@@ -104,6 +104,14 @@ def test_each_verdict_is_priced_by_genai_prices_and_kept_apart(project: pytest.P
     assert recorded["sunny"]["feedback"][0]["detail"]["cost"] == pytest.approx(PRICE)
 
 
+def test_the_judge_cost_budget_warns_on_the_task_whose_retry_made_it_dear(
+        project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    record_live(project, monkeypatch)
+    result, tasks = run(project, f"--eval-max-judge-cost={1.5 * PRICE}")
+    result.stdout.fnmatch_lines(["*BudgetExceededWarning: garbled: judge_cost budget exceeded: 0.000111 > 8.325e-05*"])
+    assert [task_id for task_id, task in tasks.items() if task["budget_violations"]] == ["garbled"]
+
+
 def test_a_changed_rubric_misses_its_recording_and_fails_without_reaching_the_judge(
         project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     record_live(project, monkeypatch)

@@ -8,6 +8,9 @@ import json
 
 import pytest
 
+from pytest_agenteval.budgets import Budgets
+from pytest_agenteval.tracing.model import Trace
+
 from .helpers import read_single_run, record, stored_steps, write_suite
 
 pytest.importorskip("pydantic_ai", reason="needs the judge extra")
@@ -97,6 +100,14 @@ def test_the_judge_budget_warns_per_task_apart_from_the_agent_budget(project: py
                for task in run["tasks"])  # the agent stayed under its own 100 tokens
     assert run["config"]["max_judge_tokens"] == 300
     assert run["aggregates"]["budget_violations_by_budget"] == {"judge_tokens": 2}
+
+
+def test_eval_budgets_may_set_the_judge_budgets() -> None:
+    budgets = Budgets.coerce({"max_judge_tokens": 100, "max_judge_cost": 0.01})
+    assert budgets.limits() == {"max_judge_tokens": 100, "max_judge_cost": 0.01}
+    assert [str(v) for v in budgets.violations(Trace(), judge_tokens=340, judge_cost=0.02)] == [
+        "judge_tokens budget exceeded: 340 > 100", "judge_cost budget exceeded: 0.02 > 0.01"]
+    assert budgets.violations(Trace(), judge_tokens=100, judge_cost=None) == []  # unpriced: nothing to exceed
 
 
 def test_judge_totals_are_the_same_on_xdist_workers(project: pytest.Pytester, dist_args: list[str]) -> None:
