@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pytest_agenteval.judges.prompt import INSTRUCTIONS, Material, verdict_prompt
@@ -59,22 +60,29 @@ def llm_judge(rubric: str, *, model: Any, key: str | None = None, include_input:
         raise ValueError(f"llm_judge: output_mode {output_mode!r} is not one of {', '.join(OUTPUT_MODES)}")
     key = key or f"llm_judge[{hashlib.sha256(rubric.encode()).hexdigest()[:8]}]"
     judge = LLMJudge(key, rubric, model, scale=scale, threshold=threshold, retries=retries, output_mode=output_mode,
-                     model_settings=model_settings, instrument=instrument,
-                     shows=(include_input, include_reference, include_trace))
+                     model_settings=dict(model_settings) if model_settings is not None else None,
+                     instrument=instrument, include_input=include_input, include_reference=include_reference,
+                     include_trace=include_trace)
     return Scorer(judge.score, key=key)
 
 
+@dataclass
 class LLMJudge:
     """One judge: its rubric, model and options; the pydantic-ai agent is made at the first verdict."""
 
-    def __init__(self, key: str, rubric: str, model: Any, *, scale: tuple[float, float] | None, threshold: float | None,
-                 retries: int, output_mode: OutputMode, model_settings: Mapping[str, Any] | None, instrument: Any,
-                 shows: tuple[bool, bool, bool]) -> None:
-        self.key, self.rubric, self.model, self.scale, self.threshold = key, rubric, model, scale, threshold
-        self.retries, self.output_mode, self.instrument = retries, output_mode, instrument
-        self.model_settings = dict(model_settings) if model_settings is not None else None
-        self.include_input, self.include_reference, self.include_trace = shows
-        self._agent: Any = None
+    key: str
+    rubric: str
+    model: Any
+    scale: tuple[float, float] | None = None
+    threshold: float | None = None
+    retries: int = 2
+    output_mode: OutputMode = "tool"
+    model_settings: dict[str, Any] | None = None
+    instrument: Any = None
+    include_input: bool = True
+    include_reference: bool = False
+    include_trace: bool = False
+    _agent: Any = field(default=None, init=False, repr=False)
 
     @property
     def model_name(self) -> str:
