@@ -118,8 +118,11 @@ def test_judge_totals_are_the_same_on_xdist_workers(project: pytest.Pytester, di
     assert run["aggregates"]["tokens"]["total"] == 4 * 92
 
 
-def test_the_markdown_summary_says_what_the_judges_spent(project: pytest.Pytester) -> None:
-    project.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "--eval-markdown=summary.md")
+def test_the_markdown_summary_and_junit_say_what_the_judges_spent(project: pytest.Pytester) -> None:
+    project.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "--eval-markdown=summary.md",
+                      "--junitxml=junit.xml")
+    assert project.path.joinpath("junit.xml").read_text().count(
+        '<property name="agenteval.judge_tokens.total" value="340"') == 2
     text = (project.path / "summary.md").read_text()
     assert ("Judges: tokens input=600 output=80 total=680, cost unknown (no price for the judge's model) (not in "
             "the agents' tokens and cost).") in text
