@@ -39,7 +39,8 @@ from harness import (
 from pytest_agenteval.keys import REPORT_ATTR
 from pytest_agenteval.recorder import RunRecorder
 from pytest_agenteval.results.journal import RunJournal
-from pytest_agenteval.results.models import JournalHeader, RunConfig, TaskResult
+from pytest_agenteval.results.journal_models import JournalHeader
+from pytest_agenteval.results.models import RunConfig, TaskResult
 
 TARGET_MS = 0.05
 # Loaded with `-p journal_off`: the session runs as it would with the journal, minus the journal.

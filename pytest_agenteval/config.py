@@ -153,6 +153,10 @@ OPTIONS = (
                import_path, "MOD:ATTR"),
     OptionSpec("--eval-scorers", "scorers, as module:attribute naming a scorer or a list of them "
                "(used when no eval_scorers fixture is defined)", import_path, "MOD:ATTR"),
+    OptionSpec("--eval-pairwise", "pairwise judges, as module:attribute naming a pairwise_judge(...) or a list of "
+               "them: once every item ran, each compares two variants' outputs of every task in both orders (by "
+               "default every variant against the leaderboard's first); repeatable, one per ini line",
+               import_path, "MOD:ATTR", kind="list"),
     OptionSpec("--eval-max-tokens", "token budget per task; over it, a BudgetExceededWarning", positive_int, "N"),
     OptionSpec("--eval-max-seconds", "time budget per task; over it, a BudgetExceededWarning",
                positive_number, "SECONDS"),
@@ -245,6 +249,7 @@ class EvalOptions:
     variants: tuple[str, ...] = ()
     traces: tuple[Path, ...] = ()
     trace_task_attribute: str | None = None
+    pairwise: tuple[str, ...] = ()
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -299,6 +304,7 @@ def read_options(config: pytest.Config) -> EvalOptions:
             variants=unique_variants(values["eval_variants"]),
             traces=tuple(Path(path) for path in values["eval_traces"]),
             trace_task_attribute=values["eval_trace_task_attribute"],
+            pairwise=tuple(values["eval_pairwise"]),
         )
     return config.stash[OPTIONS_KEY]
 

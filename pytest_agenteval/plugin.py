@@ -31,6 +31,9 @@ from pytest_agenteval.config import WORKER_RUN_ID, add_options, read_options
 from pytest_agenteval.keys import HOST_KEY, PUBLISHER_KEY, RECORDER_KEY, RUN_ID_KEY, SELECTION_KEY
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pytest_agenteval.judges.pairwise import PairwiseJudge
     from pytest_agenteval.results.models import RunResult, TaskResult
 
 ASYNCIO_UNSET_LOOP_SCOPE = r'The configuration option "asyncio_default_fixture_loop_scope" is unset'
@@ -62,6 +65,12 @@ class AgentEvalHookspecs:
     @pytest.hookspec
     def pytest_agenteval_task_evaluated(self, config: pytest.Config, result: TaskResult) -> None:
         """One task x repeat has its result (masked, as stored); a rerun of it calls again, `attempts` counted."""
+
+    @pytest.hookspec
+    def pytest_agenteval_pairwise_judges(self, config: pytest.Config) -> Sequence[PairwiseJudge] | None:
+        """Pairwise judges (`pairwise_judge(...)`) to compare the variants with once every item ran; the judges of
+        every implementation run, with those of --eval-pairwise. Implement it in the rootdir's conftest.py or a
+        plugin: the xdist controller never loads the conftest.py files of subdirectories."""
 
     @pytest.hookspec
     def pytest_agenteval_run_finished(self, config: pytest.Config, run: RunResult, path: Path | None) -> None:

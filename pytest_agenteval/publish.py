@@ -22,9 +22,12 @@ from pytest_agenteval.keys import SELECTION_KEY
 if TYPE_CHECKING:
     from pytest_agenteval.config import EvalOptions
     from pytest_agenteval.gates.keeper import GateKeeper, GateOutcome
+    from pytest_agenteval.judges.pairwise import PairwiseJudge
     from pytest_agenteval.recorder import RunRecorder
     from pytest_agenteval.results.journal import RunJournal
-    from pytest_agenteval.results.models import JournalHeader, RunResult
+    from pytest_agenteval.results.journal_models import JournalHeader
+    from pytest_agenteval.results.models import RunResult, TaskResult
+    from pytest_agenteval.results.pairwise_models import PairwiseSection
     from pytest_agenteval.results.resume import ResumedRun
 
 # Exit statuses a failed write turns into TESTS_FAILED; the others already say the session did not succeed.
@@ -53,6 +56,9 @@ class RunPublisher:
         self.notes: list[str] = []
         self.failures: list[str] = []  # writes that failed: each one fails the session
         self.published = False
+        self.pairwise: PairwiseSection | None = None
+        # Imported now, so a bad --eval-pairwise stops the session before anything runs.
+        self.pairwise_judges = import_pairwise_judges(config, options.pairwise) if options.pairwise else []
 
     # After `yield` every item ran, on xdist's controller too; an interrupted loop raises and skips the gates.
     @pytest.hookimpl(wrapper=True)
@@ -64,10 +70,43 @@ class RunPublisher:
         if self.recorder.results:
             from pytest_agenteval.results.build import in_suite_order
 
-            self.outcome = self.keeper.judge(in_suite_order(self.recorder.results))
+            tasks = in_suite_order(self.recorder.results)
+            self.pairwise = self.judge_pairs(tasks)
+            self.outcome = self.keeper.judge(tasks)
             if not self.outcome.passed:
                 session.testsfailed += 1
         return result
+
+    def judge_pairs(self, tasks: list[TaskResult]) -> PairwiseSection | None:
+        """The pairwise judges (--eval-pairwise's, then the hook's) over every recorded result, here on the
+        controller, where the results of all workers meet; None without judges. A judge that cannot run is one of
+        the section's problems: the run is stored all the same."""
+        import os
+
+        from pytest_agenteval.judges.pairwise import PairwiseJudge
+        from pytest_agenteval.judges.variant_pairs import judge_run_pairs
+        from pytest_agenteval.report.redact import Redactor
+        from pytest_agenteval.results.pairwise_models import PairwiseSection
+        from pytest_agenteval.results.variants import summarize_variants
+
+        found: list[object] = list(self.pairwise_judges)
+        for given in self.config.hook.pytest_agenteval_pairwise_judges(config=self.config):
+            found.extend(given if isinstance(given, list | tuple) else [given])
+        if not found:
+            return None
+        judges = [judge for judge in found if isinstance(judge, PairwiseJudge)]
+        problems = [f"pytest_agenteval_pairwise_judges gave {type(judge).__name__} {str(judge)[:80]!r}, not a "
+                    "pairwise judge: return pairwise_judge(...) objects" for judge in found
+                    if not isinstance(judge, PairwiseJudge)]
+        summary = summarize_variants(tasks, self.options.task_pass_rate, self.options.variants)
+        redactor = Redactor.from_environment(os.environ, self.options.redact)
+        try:
+            section = judge_run_pairs(tasks, judges, leader=summary.leaderboard[0].variant if summary else None,
+                                      concurrency=self.options.concurrency, timeout=self.options.scorer_timeout,
+                                      mask=redactor.text)
+        except Exception as exc:  # a bug in a judge's own code: said, and the run is still stored
+            section = PairwiseSection(problems=[f"pairwise judging failed: {type(exc).__name__}: {exc}"])
+        return section.model_copy(update={"problems": [*problems, *section.problems]})
 
     # A wrapper, so the run is stored even when another plugin's sessionfinish raised (junitxml on a full disk).
     @pytest.hookimpl(wrapper=True, trylast=True)
@@ -152,7 +191,7 @@ class RunPublisher:
     def journal_header(self) -> JournalHeader:
         """The journal's first line: what the finished run will say about itself, masked as it will be."""
         from pytest_agenteval.results.journal import this_session
-        from pytest_agenteval.results.models import JournalHeader
+        from pytest_agenteval.results.journal_models import JournalHeader
 
         run = self.build(pytest.ExitCode.OK)
         pid, host = this_session()
@@ -211,7 +250,7 @@ class RunPublisher:
             partial=exitstatus == pytest.ExitCode.INTERRUPTED, exit_status=int(exitstatus),
             provenance=provenance(self.config.rootpath, pytest.__version__),
             gates=self.outcome.gates if self.outcome else (), baseline=self.outcome.baseline if self.outcome else None,
-            unused_cassettes=unused,
+            unused_cassettes=unused, pairwise=self.pairwise,
         )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
@@ -242,6 +281,25 @@ class RunPublisher:
             return None
         cwd = Path.cwd()
         return str(self.json_path.relative_to(cwd)) if self.json_path.is_relative_to(cwd) else str(self.json_path)
+
+
+def import_pairwise_judges(config: pytest.Config, specs: tuple[str, ...]) -> list[PairwiseJudge]:
+    """The judges --eval-pairwise names (each a judge or a list of them); a usage error for anything else."""
+    from pytest_agenteval.collect.fixtures import import_object
+    from pytest_agenteval.judges.pairwise import PairwiseJudge
+
+    judges: list[PairwiseJudge] = []
+    for spec in specs:
+        try:
+            found = import_object(spec, "--eval-pairwise", config)
+        except pytest.fail.Exception as exc:
+            raise pytest.UsageError(str(exc.msg)) from None
+        listed = [found] if isinstance(found, PairwiseJudge) else found if isinstance(found, list | tuple) else None
+        if listed is None or not all(isinstance(judge, PairwiseJudge) for judge in listed):
+            raise pytest.UsageError(f"--eval-pairwise={spec}: {type(found).__name__} is not a pairwise judge or a "
+                                    "list of them; make each with pytest_agenteval.judges.pairwise_judge(...)")
+        judges.extend(listed)
+    return judges
 
 
 class SigtermAsInterrupt:

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from pytest_agenteval.results.journal import RunJournal, read_journal
-from pytest_agenteval.results.models import JournalHeader, RunConfig, TaskResult
+from pytest_agenteval.results.journal_models import JournalHeader
+from pytest_agenteval.results.models import RunConfig, TaskResult
 
 # The agent of task "peek" copies the journal as it is at that moment, so a test sees what had been written.
 PEEK_CONFTEST = '''

@@ -18,7 +18,8 @@ import pytest
 
 from pytest_agenteval.cli import main
 from pytest_agenteval.results.journal import RunJournal
-from pytest_agenteval.results.models import JournalHeader, RunConfig, TaskResult
+from pytest_agenteval.results.journal_models import JournalHeader
+from pytest_agenteval.results.models import RunConfig, TaskResult
 
 from .helpers import WAIT_FOR_RELEASE
 

@@ -15,7 +15,8 @@ import pytest
 
 from pytest_agenteval.cli import main
 from pytest_agenteval.results.journal import RunJournal
-from pytest_agenteval.results.models import JournalHeader, RunConfig
+from pytest_agenteval.results.journal_models import JournalHeader
+from pytest_agenteval.results.models import RunConfig
 
 from .helpers import WAIT_FOR_RELEASE
 

@@ -1,22 +1,24 @@
 """Pairwise judging with the order swapped: each pair is judged twice, A shown first and then B shown first; an
 answer wins only when both orders pick it, anything else is a tie, and orders that disagree are counted as flips
 (judges prefer the answer shown first). The core (`judge_pair`, `summarize`) takes any `ask`; `llm_pairwise` makes
-one on pydantic-ai. No pytest wiring: variants decide which outputs are paired.
+one on pydantic-ai; `pairwise_judge` is what the plugin runs over variants (`variant_pairs` pairs the outputs).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from pytest_agenteval.judges.llm import pydantic_ai, usage_of
+from pytest_agenteval.judges.llm import MalformedVerdictError, pydantic_ai, usage_of
 from pytest_agenteval.judges.prompt import shown
 from pytest_agenteval.results.verdicts import wilson
 from pytest_agenteval.scoring.core import ModelUsage
+from pytest_agenteval.tracing.model import ErrorInfo
 
 Position = Literal["first", "second", "tie"]
 Winner = Literal["a", "b", "tie"]
@@ -102,6 +104,13 @@ def summarize(judgements: Sequence[PairJudgement]) -> PairwiseSummary:
         usage=sum((j.usage for j in judgements), ModelUsage()))
 
 
+def pairwise_prompt(rubric: str, first: Any, second: Any, question: Any = None) -> str:
+    """The user prompt of one order: the rubric, the input when given, then the two answers as shown."""
+    material = f"<input>\n{shown(question)}\n</input>\n\n" if question is not None else ""
+    return (f"<rubric>\n{rubric}\n</rubric>\n\n{material}<first>\n{shown(first)}\n</first>\n\n"
+            f"<second>\n{shown(second)}\n</second>")
+
+
 def llm_pairwise(rubric: str, *, model: Any, question: Any = None,
                  model_settings: Mapping[str, Any] | None = None) -> Ask:
     """An `ask` that has `model` (a pydantic-ai name or `Model`) compare two answers against `rubric`."""
@@ -109,10 +118,71 @@ def llm_pairwise(rubric: str, *, model: Any, question: Any = None,
                                 name="llm_pairwise", model_settings=dict(model_settings) if model_settings else None)
 
     async def ask(first: Any, second: Any) -> OrderVerdict:
-        material = f"<input>\n{shown(question)}\n</input>\n\n" if question is not None else ""
-        prompt = (f"<rubric>\n{rubric}\n</rubric>\n\n{material}<first>\n{shown(first)}\n</first>\n\n"
-                  f"<second>\n{shown(second)}\n</second>")
-        result = await agent.run(prompt)
+        result = await agent.run(pairwise_prompt(rubric, first, second, question))
         return OrderVerdict(result.output.better, result.output.reason, usage_of(result.all_messages()))
 
     return ask
+
+
+class PairwiseCallError(Exception):
+    """One order's judge call failed; `error` is what failed (its real type), `usage` what it spent first."""
+
+    def __init__(self, error: ErrorInfo, usage: ModelUsage) -> None:
+        super().__init__(f"{error.type}: {error.message}")
+        self.error = error
+        self.usage = usage
+
+
+AskInContext = Callable[[Any, Any, Any], Awaitable[OrderVerdict]]  # (the task's input or None, first, second)
+
+
+@dataclass
+class PairwiseJudge:
+    """What the plugin runs over variants: `ask(question, first, second)` for one order, and which variants it
+    compares (`pairs`; None: every variant against the leaderboard's first). `ask` may be your own coroutine."""
+
+    key: str
+    ask: AskInContext
+    judge: str = "custom"  # the judge's model, as stored with its comparisons
+    pairs: tuple[tuple[str, str], ...] | None = None
+    swap: bool = True
+    include_input: bool = True
+
+
+def pairwise_judge(criteria: str, *, model: Any, key: str | None = None,
+                   pairs: Sequence[tuple[str, str]] | None = None, swap: bool = True, include_input: bool = True,
+                   retries: int = 2, model_settings: Mapping[str, Any] | None = None) -> PairwiseJudge:
+    """A judge that has `model` (a pydantic-ai name or `Model`) compare two variants' outputs of each task against
+    `criteria`, in both orders unless `swap=False`. `pairs`: (variant A, variant B) to compare; by default every
+    variant against the leaderboard's first. The key defaults to `pairwise[<8 hex digits of the criteria>]`."""
+    pydantic_ai()
+    if not isinstance(criteria, str) or not criteria.strip():
+        raise ValueError("pairwise_judge: the criteria must be a non-empty string saying what a better answer is")
+    if not isinstance(retries, int) or retries < 0:
+        raise ValueError(f"pairwise_judge: retries must be a whole number of at least 0, not {retries!r}")
+    chosen = None if pairs is None else tuple((str(a), str(b)) for a, b in pairs)
+    if chosen is not None and any(a == b for a, b in chosen):
+        raise ValueError(f"pairwise_judge: a pair compares two different variants, not {chosen!r}")
+    key = key or f"pairwise[{hashlib.sha256(criteria.encode()).hexdigest()[:8]}]"
+    agent = pydantic_ai().Agent(model, output_type=PairVerdict, instructions=PAIRWISE_INSTRUCTIONS, retries=retries,
+                                name="pairwise_judge", model_settings=dict(model_settings) if model_settings else None)
+
+    async def ask(question: Any, first: Any, second: Any) -> OrderVerdict:
+        with pydantic_ai().capture_run_messages() as messages:
+            try:
+                result = await agent.run(pairwise_prompt(criteria, first, second, question))
+            except pydantic_ai("exceptions").UnexpectedModelBehavior as exc:
+                malformed = MalformedVerdictError(f"no readable verdict in {retries + 1} attempt(s); the last: {exc}")
+                raise PairwiseCallError(ErrorInfo.from_exception(malformed), usage_of(messages)) from exc
+            except Exception as exc:  # unreachable model, bad credentials: this pair's error, its cost kept
+                raise PairwiseCallError(ErrorInfo.from_exception(exc), usage_of(messages)) from exc
+        return OrderVerdict(result.output.better, result.output.reason, usage_of(result.all_messages()))
+
+    return PairwiseJudge(key, ask, judge=model_name(model), pairs=chosen, swap=swap, include_input=include_input)
+
+
+def model_name(model: Any) -> str:
+    """A model as stored: the name given, or `<system>:<model name>`."""
+    if isinstance(model, str):
+        return model
+    return f"{getattr(model, 'system', '?')}:{getattr(model, 'model_name', type(model).__name__)}"

@@ -18,6 +18,7 @@ from pytest_agenteval.report.leaderboard import (
     leaderboard_cells,
     leaderboard_header,
 )
+from pytest_agenteval.report.pairwise import pairwise_markdown
 from pytest_agenteval.report.terminal import (
     describe_gate,
     failure_reasons,
@@ -50,7 +51,8 @@ def render_markdown(run: RunResult) -> str:
     title = f"## agenteval run `{run.run_id}`" + (f" ({run.label})" if run.label else "")
     judged = task_verdicts(run.tasks, run.config.task_pass_rate)
     lines = [title, "", *render_gates(run), *render_rejected(run.invalid_records), *render_groups(judged),
-             *render_scorers(run), *render_variants(run.variants), *render_failing(judged)]
+             *render_scorers(run), *render_variants(run.variants), *pairwise_markdown(run.pairwise, table),
+             *render_failing(judged)]
     lines.extend(render_baseline(run.baseline) if run.baseline else [])
     lines.extend(render_totals(run))
     return "\n".join(printable(line) for line in lines)

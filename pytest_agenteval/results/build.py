@@ -21,6 +21,7 @@ from pytest_agenteval.results.models import (
     SuiteInfo,
     TaskResult,
 )
+from pytest_agenteval.results.pairwise_models import PairwiseSection
 from pytest_agenteval.results.variants import summarize_variants
 
 
@@ -33,7 +34,7 @@ def build_run(tasks: Iterable[TaskResult], *, run_id: str, label: str | None, cr
               target: str | None, concurrency: int, config: RunConfig, invalid_records: Iterable[str],
               partial: bool, exit_status: int | None, provenance: Provenance | None,
               gates: Sequence[GateRecord] = (), baseline: RunDiff | None = None,
-              unused_cassettes: Sequence[str] = ()) -> RunResult:
+              unused_cassettes: Sequence[str] = (), pairwise: PairwiseSection | None = None) -> RunResult:
     """The run file's content; `config` gets the scorer keys and the worker count seen in `tasks`."""
     ordered = in_suite_order(tasks)
     suites, suite = suite_info(ordered)
@@ -45,7 +46,7 @@ def build_run(tasks: Iterable[TaskResult], *, run_id: str, label: str | None, cr
                                          "workers": len({task.worker for task in ordered}),
                                          **shared_budgets(ordered, config)}),
         provenance=provenance, gates=list(gates), baseline=baseline, unused_cassettes=list(unused_cassettes),
-        variants=summarize_variants(ordered, config.task_pass_rate, config.variants),
+        variants=summarize_variants(ordered, config.task_pass_rate, config.variants), pairwise=pairwise,
     )
 
 

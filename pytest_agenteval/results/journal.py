@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 from pytest_agenteval.results.build import build_run
-from pytest_agenteval.results.models import JournalEntry, JournalHeader, RunResult, TaskResult
+from pytest_agenteval.results.journal_models import JournalEntry, JournalHeader
+from pytest_agenteval.results.models import RunResult, TaskResult
 from pytest_agenteval.results.store import (
     FILE_MODE,
     RunExistsError,

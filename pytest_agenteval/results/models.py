@@ -6,25 +6,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from pytest_agenteval.results.pairwise_models import PairwiseSection
+from pytest_agenteval.results.record import Record as Record
+from pytest_agenteval.results.record import TokenTotals as TokenTotals
 from pytest_agenteval.tracing.model import AgentStep, ErrorInfo, ModelCall, ToolCall
 
 SCHEMA_VERSION = "0.2"
 # 1.1: crash tracebacks (`traceback` on tasks and feedback); 1.2: `replay`; 1.3: `variant` and `variants`;
-# 1.4: what LLM judges spent (`judge_tokens`, `judge_cost` on tasks and aggregates; judge budgets)
-PLUGIN_SCHEMA = "agenteval/1.4"
+# 1.4: what LLM judges spent (`judge_tokens`, `judge_cost` on tasks and aggregates; judge budgets);
+# 1.5: `pairwise`, variants' outputs compared by a judge in both orders
+PLUGIN_SCHEMA = "agenteval/1.5"
 
 Verdict = Literal["passed", "failed", "error"]
 GateKind = Literal["suite", "tag", "scorer", "regression"]
 ChangeStatus = Literal["regressed", "fixed", "unchanged", "drifted", "added", "removed"]
 StepRecord = Annotated[ModelCall | ToolCall | AgentStep, Field(discriminator="kind")]
-
-
-class Record(BaseModel):
-    """Base of every stored model: unknown keys are an error, not silently lost."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class FeedbackRecord(Record):
@@ -229,15 +227,6 @@ class PassCount(Record):
     total: int
 
 
-class TokenTotals(Record):
-    input: int = 0
-    output: int = 0
-    total: int = 0
-    cache_creation: int = 0
-    cache_read: int = 0
-    reasoning: int = 0
-
-
 class Aggregates(Record):
     """AG2's aggregates (a scorer crash counts as a fail here), plus counts, verdicts and cost."""
 
@@ -369,32 +358,4 @@ class RunResult(Record):
     baseline: RunDiff | None = None  # the comparison with --eval-baseline
     resumed_from: str | None = None  # the run id `--eval-resume` continued; its results are included
     variants: VariantsSummary | None = None  # with `eval_variants`: leaderboard and paired comparisons
-
-
-JOURNAL_FORMAT: Literal["agenteval-journal/1"] = "agenteval-journal/1"
-
-
-class JournalHeader(Record):
-    """The first line of `<store>/<run_id>.journal.jsonl`: what `agenteval recover` needs to build the run,
-    and which session writes the journal."""
-
-    journal: Literal["agenteval-journal/1"] = JOURNAL_FORMAT
-    run_id: str
-    label: str | None = None
-    created_at: str
-    target: str | None = None
-    concurrency: int = 1
-    config: RunConfig = Field(default_factory=RunConfig)
-    provenance: Provenance | None = None
-    resumed_from: str | None = None
-    pid: int  # the session's process, on `host`
-    host: str
-
-
-class JournalEntry(Record):
-    """Every later line of a journal holds one of these: a result as it arrived, a result carried over from the
-    resumed run, or a rejected suite line."""
-
-    task: TaskResult | None = None
-    carried: TaskResult | None = None
-    invalid_record: str | None = None
+    pairwise: PairwiseSection | None = None  # with pairwise judges: variants' outputs compared task by task
