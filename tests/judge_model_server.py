@@ -1,8 +1,9 @@
 """An OpenAI-compatible judge on 127.0.0.1: it reads the `<output>` of the judge prompt and answers a verdict.
 
-The output passes when it says "sunny". A request with tools gets a call of the first tool (pydantic-ai's output
-tool) with `{"reason", "passed"}`; a request with a JSON `response_format` (openevals) gets `{"reasoning", "score"}`
-as the message text. An output holding "garble" gets a cut-off verdict unless the prompt names a later attempt.
+The output passes when it says "sunny"; of a pairwise prompt's `<first>` and `<second>`, the one saying it wins. A
+request with tools gets a call of the first tool (pydantic-ai's output tool) with `{"reason", "passed"}` (pairwise:
+`{"reason", "better"}`); a request with a JSON `response_format` (openevals) gets `{"reasoning", "score"}` as the
+message text. An output holding "garble" gets a cut-off verdict unless the prompt names a later attempt.
 Every answer costs 250 prompt and 30 completion tokens. Imported by the judge tests.
 """
 
@@ -21,6 +22,14 @@ PROMPT_TOKENS, COMPLETION_TOKENS = 250, 30
 
 def judge_output(prompt: str) -> str:
     return prompt.split("<output>", 1)[-1].split("</output>", 1)[0]
+
+
+def pairwise_verdict(prompt: str) -> dict[str, str]:
+    """A pairwise judge's verdict: the answer that says "sunny" is better, if only one does."""
+    first = "sunny" in prompt.split("<first>", 1)[-1].split("</first>", 1)[0]
+    second = "sunny" in prompt.split("<second>", 1)[-1].split("</second>", 1)[0]
+    better = "tie" if first == second else "first" if first else "second"
+    return {"reason": f"{better}: it gives the weather" if better != "tie" else "alike", "better": better}
 
 
 class JudgeServer(ThreadingHTTPServer):
@@ -48,6 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
         message: dict[str, Any]
         if body.get("tools"):
             arguments = json.dumps({"reason": reason, "passed": passed})
+            if "<first>" in prompt:  # a pairwise judge: the answer that says "sunny" is better
+                arguments = json.dumps(pairwise_verdict(prompt))
             if "garble" in output and "<attempt>" not in prompt:
                 arguments = '{"reason": "it gives the wea'
             message = {"role": "assistant", "content": None, "tool_calls": [{

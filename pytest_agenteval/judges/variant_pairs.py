@@ -61,8 +61,7 @@ async def judge_pairs(tasks: Sequence[TaskResult], judges: Sequence[PairwiseJudg
     ran = list(dict.fromkeys(task.variant for task in ordered if task.variant is not None))
     ranked = ([leader] if leader in ran else []) + [name for name in ran if name != leader]
     problems: list[str] = []
-    pairings: list[Pairing] = []
-    unrun: list[PairwiseComparison] = []
+    planned: list[Pairing | PairwiseComparison] = []  # in the judges' order; a comparison: one that cannot run
     for judge in judges:
         wanted = list(judge.pairs) if judge.pairs is not None else [(name, ranked[0]) for name in ranked[1:]]
         if not wanted:
@@ -70,16 +69,14 @@ async def judge_pairs(tasks: Sequence[TaskResult], judges: Sequence[PairwiseJudg
                             f" (it ran: {', '.join(ran) or 'none'})")
         for variant_a, variant_b in wanted:
             missing = [name for name in (variant_a, variant_b) if name not in ran]
-            if missing:
-                unrun.append(PairwiseComparison(
-                    key=judge.key, variant_a=variant_a, variant_b=variant_b, judge=judge.judge, swap=judge.swap,
-                    problem=f"variant {', '.join(map(repr, missing))} did not run (the run has: "
-                            f"{', '.join(ran) or 'no variants'})"))
-                continue
-            pairings.append(pairing(judge, variant_a, variant_b, ordered))
+            planned.append(pairing(judge, variant_a, variant_b, ordered) if not missing else PairwiseComparison(
+                key=judge.key, variant_a=variant_a, variant_b=variant_b, judge=judge.judge, swap=judge.swap,
+                problem=f"variant {', '.join(map(repr, missing))} did not run (the run has: "
+                        f"{', '.join(ran) or 'no variants'})"))
     gate = asyncio.Semaphore(concurrency)
-    judged = await asyncio.gather(*(compare(each, gate, timeout, mask) for each in pairings))
-    comparisons = [*judged, *unrun]
+    judged = iter(await asyncio.gather(*(compare(each, gate, timeout, mask) for each in planned
+                                         if isinstance(each, Pairing))))
+    comparisons = [next(judged) if isinstance(each, Pairing) else each for each in planned]
     costs = [c.cost for c in comparisons if c.cost is not None]
     return PairwiseSection(comparisons=comparisons, tokens=sum_tokens(c.tokens for c in comparisons),
                            cost=sum(costs) if costs else None, problems=problems)

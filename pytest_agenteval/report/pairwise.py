@@ -58,9 +58,9 @@ def spent_line(section: PairwiseSection) -> str | None:
     tokens = section.tokens
     if not tokens.total and section.cost is None:
         return None
-    priced = f", cost {section.cost:.6g}" if section.cost is not None else ", cost unknown (no price for the model)"
-    return (f"pairwise judges: tokens input={tokens.input} output={tokens.output} total={tokens.total}{priced} "
-            "(not in the agents' or the per-task judges' totals)")
+    priced = f", cost {section.cost:.6g}" if section.cost is not None else ", cost unknown (no price for its model)"
+    return (f"pairwise judges, apart from the agents' and the per-task judges' totals: tokens input={tokens.input} "
+            f"output={tokens.output} total={tokens.total}{priced}")
 
 
 def pairwise_lines(section: PairwiseSection | None, *, full: bool = False) -> list[str]:

@@ -134,7 +134,8 @@ def summary_entries(run: RunResult, json_path: str | None, *, full: bool, gates:
         entries.extend((f"  {'PASS' if g.passed else 'FAIL'} {describe_gate(g)}", not g.passed) for g in run.gates)
     entries.extend((line, True) for line in _rejected_lines(run.invalid_records, listing))
     plain = [*_count_lines(run, listing), *_group_lines(judged, listing), *_scorer_lines(run, listing),
-             *variant_lines(run.variants), *pairwise_lines(run.pairwise, full=listing.full), *_repeat_lines(judged, run.config.task_pass_rate, listing),
+             *variant_lines(run.variants), *pairwise_lines(run.pairwise, full=listing.full),
+             *_repeat_lines(judged, run.config.task_pass_rate, listing),
              *_failing_lines(judged, listing)]
     plain.extend(baseline_lines(run.baseline, listing) if run.baseline else [])
     plain.extend(_total_lines(run))
