@@ -1,5 +1,5 @@
-"""`agenteval` (and `python -m pytest_agenteval`): show, diff, merge, list, bless and recover stored runs, and
-calibrate their LLM judges against people's labels.
+"""`agenteval` (and `python -m pytest_agenteval`): show, diff, merge, list, bless and recover stored runs,
+calibrate their LLM judges against people's labels, and judge their variants pairwise.
 
 Exit codes: 0 fine, 1 a gate or a regression check failed, 2 a bad file or bad arguments (one line, no traceback).
 """
@@ -7,6 +7,8 @@ Exit codes: 0 fine, 1 a gate or a regression check failed, 2 a bad file or bad a
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib
 import json
 import os
 import sys
@@ -22,8 +24,12 @@ from pytest_agenteval.judges.calibration import (
     read_labels,
     render_calibration,
 )
+from pytest_agenteval.judges.pairwise import PairwiseJudge, judges_in
+from pytest_agenteval.judges.variant_pairs import judge_run_pairs
 from pytest_agenteval.report.markdown import render_baseline as markdown_baseline
 from pytest_agenteval.report.markdown import render_markdown, table
+from pytest_agenteval.report.pairwise import pairwise_lines, pairwise_markdown
+from pytest_agenteval.report.redact import Redactor
 from pytest_agenteval.report.terminal import render_baseline, render_summary
 from pytest_agenteval.results.compare import compare
 from pytest_agenteval.results.journal import (
@@ -111,10 +117,23 @@ def parser() -> argparse.ArgumentParser:
     calibration.add_argument("--key", help="the judge's feedback key (default: the run's only llm_judge key)")
     calibration.add_argument("--min-kappa", type=float, metavar="K", help="exit 1 when Cohen's kappa is under K")
     calibration.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    pairwise = add("pairwise", parents=[fmt], help="judge RUN's variants pairwise, offline: each task's outputs of "
+                   "two variants compared by --judge in both orders (a merged run of one variant per CI job too); "
+                   "exit 1 when a judge call failed")
+    pairwise.add_argument("run", type=Path, metavar="RUN")
+    pairwise.add_argument("--judge", action="append", required=True, metavar="MOD:ATTR", help="a pairwise_judge(...) "
+                          "or a list of them, imported with the current directory importable; repeatable")
+    pairwise.add_argument("--a", metavar="VARIANT", help="compare only this variant (A) ... ")
+    pairwise.add_argument("--b", metavar="VARIANT", help="... with this one (B); default: each judge's pairs, else "
+                          "every variant against the leaderboard's first")
+    pairwise.add_argument("-o", "--output", type=Path, metavar="OUT", help="write RUN with this pairwise section to "
+                          "OUT (a new run file; its name without .json becomes the run id)")
+    pairwise.add_argument("--concurrency", type=int, default=4, metavar="N", help="pairs judged at once (default 4)")
+    pairwise.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds a pair's two orders may take")
     add("schema", help="print the JSON Schema of the run file")
     for name, sub, command in [("show", show, cmd_show), ("diff", diff, cmd_diff), ("merge", merge, cmd_merge),
                                ("ls", ls, cmd_ls), ("bless", bless, cmd_bless), ("recover", recover, cmd_recover),
-                               ("calibrate", calibration, cmd_calibrate)]:
+                               ("calibrate", calibration, cmd_calibrate), ("pairwise", pairwise, cmd_pairwise)]:
         sub.set_defaults(command=command, name=name)
     commands.choices["schema"].set_defaults(command=cmd_schema, name="schema")
     return root
@@ -290,6 +309,63 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"agenteval calibrate: Cohen's kappa {shown} is under --min-kappa={args.min_kappa:g}", file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_pairwise(args: argparse.Namespace) -> int:
+    if (args.a is None) != (args.b is None):
+        raise CliError("--a and --b go together: name both variants of the pair, or neither")
+    if args.concurrency < 1:
+        raise CliError(f"--concurrency {args.concurrency}: give at least 1")
+    out: Path | None = args.output
+    out_id = None if out is None else output_run_id(out)
+    run = read_run(args.run)
+    judges = [judge for spec in args.judge for judge in import_judges(spec)]
+    if args.a is not None:
+        judges = [dataclasses.replace(judge, pairs=((args.a, args.b),)) for judge in judges]
+    leader = run.variants.leaderboard[0].variant if run.variants and run.variants.leaderboard else None
+    section = judge_run_pairs(run.tasks, judges, leader=leader, concurrency=args.concurrency, timeout=args.timeout,
+                              mask=Redactor.from_environment(os.environ).text)
+    if args.format == "json":
+        print(section.model_dump_json(indent=2))
+    elif args.format == "markdown":
+        print("\n".join(pairwise_markdown(section, table)))
+    else:
+        print("\n".join(pairwise_lines(section, full=True)))
+    if out is not None and out_id is not None:
+        write_run(run.model_copy(update={"run_id": out_id, "pairwise": section}), out.parent)
+        print(f"wrote {out}: run {run.run_id} with its pairwise section, as run {out_id}", file=sys.stderr)
+    return 1 if any(comparison.errors for comparison in section.comparisons) else 0
+
+
+def output_run_id(out: Path) -> str:
+    """The run id a new run file `out` gives its run: its name without `.json`."""
+    if out.suffix != ".json":
+        raise CliError(f"-o {out}: the run's file must end in .json")
+    try:
+        return run_id_type(out.stem)
+    except argparse.ArgumentTypeError as exc:
+        raise CliError(f"-o {out}: {exc}") from None
+
+
+def import_judges(spec: str) -> list[PairwiseJudge]:
+    """The pairwise judges `package.module:attribute` names, imported with the current directory importable."""
+    module_name, colon, attribute = spec.partition(":")
+    if not (module_name and colon and attribute):
+        raise CliError(f"--judge {spec}: not an import path of the form 'package.module:attribute'")
+    sys.path.insert(0, os.getcwd())
+    try:
+        found: object = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as exc:
+        raise CliError(f"--judge {spec}: cannot import it: {type(exc).__name__}: {exc}") from None
+    finally:
+        sys.path.remove(os.getcwd())
+    judges = judges_in(found)
+    if judges is None:
+        raise CliError(f"--judge {spec}: {type(found).__name__} is not a pairwise judge or a list of them; make each "
+                       "with pytest_agenteval.judges.pairwise_judge(...)")
+    return judges
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

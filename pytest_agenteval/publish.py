@@ -286,7 +286,7 @@ class RunPublisher:
 def import_pairwise_judges(config: pytest.Config, specs: tuple[str, ...]) -> list[PairwiseJudge]:
     """The judges --eval-pairwise names (each a judge or a list of them); a usage error for anything else."""
     from pytest_agenteval.collect.fixtures import import_object
-    from pytest_agenteval.judges.pairwise import PairwiseJudge
+    from pytest_agenteval.judges.pairwise import judges_in
 
     judges: list[PairwiseJudge] = []
     for spec in specs:
@@ -294,8 +294,8 @@ def import_pairwise_judges(config: pytest.Config, specs: tuple[str, ...]) -> lis
             found = import_object(spec, "--eval-pairwise", config)
         except pytest.fail.Exception as exc:
             raise pytest.UsageError(str(exc.msg)) from None
-        listed = [found] if isinstance(found, PairwiseJudge) else found if isinstance(found, list | tuple) else None
-        if listed is None or not all(isinstance(judge, PairwiseJudge) for judge in listed):
+        listed = judges_in(found)
+        if listed is None:
             raise pytest.UsageError(f"--eval-pairwise={spec}: {type(found).__name__} is not a pairwise judge or a "
                                     "list of them; make each with pytest_agenteval.judges.pairwise_judge(...)")
         judges.extend(listed)

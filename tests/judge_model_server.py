@@ -3,7 +3,8 @@
 The output passes when it says "sunny"; of a pairwise prompt's `<first>` and `<second>`, the one saying it wins. A
 request with tools gets a call of the first tool (pydantic-ai's output tool) with `{"reason", "passed"}` (pairwise:
 `{"reason", "better"}`); a request with a JSON `response_format` (openevals) gets `{"reasoning", "score"}` as the
-message text. An output holding "garble" gets a cut-off verdict unless the prompt names a later attempt.
+message text. An output holding "garble" gets a cut-off verdict unless the prompt names a later attempt (pairwise:
+always).
 Every answer costs 250 prompt and 30 completion tokens. Imported by the judge tests.
 """
 
@@ -57,8 +58,8 @@ class _Handler(BaseHTTPRequestHandler):
         message: dict[str, Any]
         if body.get("tools"):
             arguments = json.dumps({"reason": reason, "passed": passed})
-            if "<first>" in prompt:  # a pairwise judge: the answer that says "sunny" is better
-                arguments = json.dumps(pairwise_verdict(prompt))
+            if "<first>" in prompt:  # a pairwise judge: the answer that says "sunny" is better; "garble": cut off
+                arguments = '{"reason": "it gives' if "garble" in prompt else json.dumps(pairwise_verdict(prompt))
             if "garble" in output and "<attempt>" not in prompt:
                 arguments = '{"reason": "it gives the wea'
             message = {"role": "assistant", "content": None, "tool_calls": [{

@@ -149,6 +149,12 @@ class PairwiseJudge:
     include_input: bool = True
 
 
+def judges_in(value: object) -> list[PairwiseJudge] | None:
+    """`value` as pairwise judges (one judge, or a list or tuple of them); None when it is anything else."""
+    listed = [value] if isinstance(value, PairwiseJudge) else list(value) if isinstance(value, list | tuple) else None
+    return listed if listed is not None and all(isinstance(judge, PairwiseJudge) for judge in listed) else None
+
+
 def pairwise_judge(criteria: str, *, model: Any, key: str | None = None,
                    pairs: Sequence[tuple[str, str]] | None = None, swap: bool = True, include_input: bool = True,
                    retries: int = 2, model_settings: Mapping[str, Any] | None = None) -> PairwiseJudge:
