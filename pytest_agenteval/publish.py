@@ -1,6 +1,6 @@
 """`RunPublisher`: on the controller (or the single process), once every item ran, has the gates judged over
-the recorded results, then builds the run, writes it to the store and the Markdown summary (a write that fails
-fails the session), removes the run's journal once the run is stored, and prints the terminal summary.
+the recorded results, then the pairwise judges, builds the run, writes it to the store and the Markdown summary (a
+write that fails fails the session), removes the run's journal once the run is stored, and prints the summary.
 Light at import: the results and report stages load only when a run is published.
 """
 
@@ -70,17 +70,16 @@ class RunPublisher:
         if self.recorder.results:
             from pytest_agenteval.results.build import in_suite_order
 
-            tasks = in_suite_order(self.recorder.results)
-            self.pairwise = self.judge_pairs(tasks)
-            self.outcome = self.keeper.judge(tasks)
+            self.outcome = self.keeper.judge(in_suite_order(self.recorder.results))
             if not self.outcome.passed:
                 session.testsfailed += 1
         return result
 
     def judge_pairs(self, tasks: list[TaskResult]) -> PairwiseSection | None:
         """The pairwise judges (--eval-pairwise's, then the hook's) over every recorded result, here on the
-        controller, where the results of all workers meet; None without judges. A judge that cannot run is one of
-        the section's problems: the run is stored all the same."""
+        controller, where the results of all workers meet, once the runtime (and its cassettes) closed, so alike
+        with and without xdist; None without judges. A judge that cannot run is one of the section's problems: the
+        run is stored all the same."""
         import os
 
         from pytest_agenteval.judges.pairwise import PairwiseJudge
@@ -100,12 +99,23 @@ class RunPublisher:
                     if not isinstance(judge, PairwiseJudge)]
         summary = summarize_variants(tasks, self.options.task_pass_rate, self.options.variants)
         redactor = Redactor.from_environment(os.environ, self.options.redact)
+        guard = None
+        if self.options.cassettes is not None and self.options.record == "none":  # replay never goes live
+            from pytest_agenteval.replay.guard import ConnectionGuard
+
+            guard = ConnectionGuard(self.options.allow_hosts)
+            guard.install()
+            problems.append("replaying (--eval-record=none): the pairwise judges' calls have no cassette, so their "
+                            "live connections are blocked unless --eval-allow-host allows the judge's host")
         try:
             section = judge_run_pairs(tasks, judges, leader=summary.leaderboard[0].variant if summary else None,
                                       concurrency=self.options.concurrency, timeout=self.options.scorer_timeout,
                                       mask=redactor.text)
         except Exception as exc:  # a bug in a judge's own code: said, and the run is still stored
             section = PairwiseSection(problems=[f"pairwise judging failed: {type(exc).__name__}: {exc}"])
+        finally:
+            if guard is not None:
+                guard.uninstall()
         return section.model_copy(update={"problems": [*problems, *section.problems]})
 
     # A wrapper, so the run is stored even when another plugin's sessionfinish raised (junitxml on a full disk).
@@ -126,6 +136,10 @@ class RunPublisher:
         from pytest_agenteval.report.markdown import publish_markdown
         from pytest_agenteval.results.store import RunExistsError, run_path, write_run
 
+        if exitstatus != pytest.ExitCode.INTERRUPTED and self.recorder.results:  # judges cost: not for a partial run
+            from pytest_agenteval.results.build import in_suite_order
+
+            self.pairwise = self.judge_pairs(in_suite_order(self.recorder.results))
         self.run = self.build(exitstatus)
         if self.resumed is not None:
             self.run = self.run.model_copy(update={"resumed_from": self.resumed.run.run_id})

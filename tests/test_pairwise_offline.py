@@ -216,3 +216,27 @@ def test_the_pairwise_section_keeps_no_secret_the_judge_repeats() -> None:
     section = judge_run_pairs(tasks, [judge(leaky)], leader="b",
                               mask=lambda text: text.replace("sk-live-0123456789abcdef", "***"))
     assert section.comparisons[0].outcomes[0].error == ErrorInfo("RuntimeError", "401 for key ***")
+
+
+@pytest.mark.parametrize("dist", [[], ["-n", "2"]], ids=["single", "xdist"])
+def test_replaying_from_cassettes_blocks_the_pairwise_judges_live_calls_with_and_without_workers(
+        http_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, dist: list[str]) -> None:
+    pytest.importorskip("vcr", reason="needs the replay extra")
+    http_project.makeconftest(CONFTEST)
+    with serve() as server:
+        monkeypatch.setenv("JUDGE_URL", server.url)
+        result = http_project.runpytest("--eval-store=runs", "--eval-pairwise=http_judges:WEATHER",
+                                        "--eval-cassettes=cassettes", *dist)
+        assert not server.prompts  # nothing reached the judge
+    result.assert_outcomes(passed=6)
+    section = read_single_run(http_project.path / "runs")["pairwise"]
+    assert section["problems"] == ["replaying (--eval-record=none): the pairwise judges' calls have no cassette, so "
+                                   "their live connections are blocked unless --eval-allow-host allows the judge's "
+                                   "host"]
+    assert section["comparisons"][0]["errors"] == 3
+    with serve() as server:
+        monkeypatch.setenv("JUDGE_URL", server.url)
+        allowed = http_project.runpytest("--eval-store=allowed", "--eval-pairwise=http_judges:WEATHER",
+                                         "--eval-cassettes=cassettes", "--eval-allow-host=127.0.0.1", *dist)
+    allowed.assert_outcomes(passed=6)
+    assert read_single_run(http_project.path / "allowed")["pairwise"]["comparisons"][0]["wins_b"] == 3
