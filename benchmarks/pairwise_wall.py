@@ -37,7 +37,7 @@ def main() -> None:
     print(f"{TASKS} pairs, both orders each ({2 * TASKS} judge calls of {LATENCY * 1000:.0f} ms)")
     for concurrency in (1, 4, 16):
         started = time.perf_counter()
-        section = judge_run_pairs(tasks, [judge], leader="good", concurrency=concurrency)
+        section = judge_run_pairs(tasks, [judge], ranking=["good"], concurrency=concurrency)
         took = time.perf_counter() - started
         ideal = math.ceil(TASKS / concurrency) * LATENCY
         assert section.comparisons[0].wins_b == TASKS

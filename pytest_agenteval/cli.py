@@ -322,8 +322,8 @@ def cmd_pairwise(args: argparse.Namespace) -> int:
     judges = [judge for spec in args.judge for judge in import_judges(spec)]
     if args.a is not None:
         judges = [dataclasses.replace(judge, pairs=((args.a, args.b),)) for judge in judges]
-    leader = run.variants.leaderboard[0].variant if run.variants and run.variants.leaderboard else None
-    section = judge_run_pairs(run.tasks, judges, leader=leader, concurrency=args.concurrency, timeout=args.timeout,
+    ranking = [row.variant for row in run.variants.leaderboard] if run.variants else []
+    section = judge_run_pairs(run.tasks, judges, ranking=ranking, concurrency=args.concurrency, timeout=args.timeout,
                               mask=Redactor.from_environment(os.environ).text)
     if args.format == "json":
         print(section.model_dump_json(indent=2))

@@ -98,6 +98,7 @@ class RunPublisher:
                     "pairwise judge: return pairwise_judge(...) objects" for judge in found
                     if not isinstance(judge, PairwiseJudge)]
         summary = summarize_variants(tasks, self.options.task_pass_rate, self.options.variants)
+        ranking = [row.variant for row in summary.leaderboard] if summary else []
         redactor = Redactor.from_environment(os.environ, self.options.redact)
         guard = None
         if self.options.cassettes is not None and self.options.record == "none":  # replay never goes live
@@ -108,9 +109,8 @@ class RunPublisher:
             problems.append("replaying (--eval-record=none): the pairwise judges' calls have no cassette, so their "
                             "live connections are blocked unless --eval-allow-host allows the judge's host")
         try:
-            section = judge_run_pairs(tasks, judges, leader=summary.leaderboard[0].variant if summary else None,
-                                      concurrency=self.options.concurrency, timeout=self.options.scorer_timeout,
-                                      mask=redactor.text)
+            section = judge_run_pairs(tasks, judges, ranking=ranking, concurrency=self.options.concurrency,
+                                      timeout=self.options.scorer_timeout, mask=redactor.text)
         except Exception as exc:  # a bug in a judge's own code: said, and the run is still stored
             section = PairwiseSection(problems=[f"pairwise judging failed: {type(exc).__name__}: {exc}"])
         finally:

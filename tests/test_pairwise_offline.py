@@ -141,6 +141,21 @@ def test_agenteval_pairwise_judges_a_merged_run_of_one_variant_per_job(
         capsys.readouterr().out)
 
 
+def test_merging_shards_drops_their_pairwise_sections_and_the_merged_run_can_be_judged(
+        stored: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    write_suite(stored.path / "t.jsonl", [record("lima", "Lima")])
+    stored.runpytest("--eval-store=a", "--eval-run-id=a", "s.jsonl", "--eval-pairwise=judges_here:HELPFUL")
+    stored.runpytest("--eval-store=b", "--eval-run-id=b", "t.jsonl", "--eval-pairwise=judges_here:HELPFUL")
+    monkeypatch.chdir(stored.path)
+    assert load_run_json(stored.path / "a" / "a.json")["pairwise"]["comparisons"][0]["pairs"] == 3
+    assert main(["merge", "a/a.json", "b/b.json", "-o", "merged.json"]) == 0
+    assert load_run_json(stored.path / "merged.json")["pairwise"] is None
+    capsys.readouterr()
+    assert main(["pairwise", "merged.json", "--judge", "judges_here:HELPFUL", "--format", "json"]) == 0
+    (merged,) = json.loads(capsys.readouterr().out)["comparisons"]
+    assert (merged["pairs"], merged["wins_b"]) == (4, 4)  # both shards' tasks
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["--judge", "judges_here:NOPE"], "--judge judges_here:NOPE: cannot import it: AttributeError: *"),
     (["--judge", "judges_here:shown"], "--judge judges_here:shown: function is not a pairwise judge or a list of "
@@ -177,7 +192,7 @@ async def longer(question: Any, first: str, second: str) -> OrderVerdict:
 def test_repeats_are_paired_by_index_and_a_repeat_one_variant_lacks_is_not_compared() -> None:
     tasks = [result("t", "a", "long answer", 1), result("t", "a", "x", 2), result("t", "b", "mid", 1),
              result("t", "b", "middle", 2), result("t", "a", "more", 3)]
-    (found,) = judge_run_pairs(tasks, [judge(longer, pairs=(("a", "b"),))], leader=None).comparisons
+    (found,) = judge_run_pairs(tasks, [judge(longer, pairs=(("a", "b"),))], ranking=()).comparisons
     assert [(o.repeat, o.status, o.winner, o.reason) for o in found.outcomes] == [
         (1, "judged", "a", None), (2, "judged", "b", None), (3, "not_compared", None, "b did not run it")]
 
@@ -187,7 +202,7 @@ def test_an_answer_that_is_no_verdict_is_an_error_and_a_bare_position_is_a_verdi
         return "first" if first == "yes" else 42
 
     tasks = [result("t", "a", "yes"), result("t", "b", "no"), result("u", "a", "no"), result("u", "b", "yes")]
-    (found,) = judge_run_pairs(tasks, [judge(odd)], leader="b").comparisons
+    (found,) = judge_run_pairs(tasks, [judge(odd)], ranking=["b"]).comparisons
     assert (found.variant_a, found.variant_b, found.errors, found.pairs) == ("a", "b", 2, 0)
     assert found.outcomes[0].error == ErrorInfo("TypeError", "the judge's ask returned 42; return an OrderVerdict, "
                                                              "or 'first', 'second' or 'tie'")
@@ -202,7 +217,7 @@ def test_a_judge_that_hangs_is_that_pairs_timeout_and_the_other_pairs_are_judged
 
     tasks = [result("t", "a", "slow"), result("t", "b", "x"), result("u", "a", "long"), result("u", "b", "x"),
              result("v", "a", "crash", crashed=True), result("v", "b", "x")]
-    (found,) = judge_run_pairs(tasks, [judge(hangs_on_slow)], leader="b", timeout=0.2).comparisons
+    (found,) = judge_run_pairs(tasks, [judge(hangs_on_slow)], ranking=["b"], timeout=0.2).comparisons
     assert [(o.task_id, o.status) for o in found.outcomes] == [("t", "error"), ("u", "judged"), ("v", "not_compared")]
     assert found.outcomes[0].error == ErrorInfo("TimeoutError", "the judge took longer than 0.2 s for both orders")
     assert found.outcomes[2].reason == "a's run raised ValueError" and found.wins_a == 1
@@ -213,7 +228,7 @@ def test_the_pairwise_section_keeps_no_secret_the_judge_repeats() -> None:
         raise RuntimeError("401 for key sk-live-0123456789abcdef")
 
     tasks = [result("t", "a", "x"), result("t", "b", "y")]
-    section = judge_run_pairs(tasks, [judge(leaky)], leader="b",
+    section = judge_run_pairs(tasks, [judge(leaky)], ranking=["b"],
                               mask=lambda text: text.replace("sk-live-0123456789abcdef", "***"))
     assert section.comparisons[0].outcomes[0].error == ErrorInfo("RuntimeError", "401 for key ***")
 
@@ -240,3 +255,11 @@ def test_replaying_from_cassettes_blocks_the_pairwise_judges_live_calls_with_and
                                          "--eval-cassettes=cassettes", "--eval-allow-host=127.0.0.1", *dist)
     allowed.assert_outcomes(passed=6)
     assert read_single_run(http_project.path / "allowed")["pairwise"]["comparisons"][0]["wins_b"] == 3
+
+
+def test_by_default_each_variant_meets_the_leader_in_leaderboard_order() -> None:
+    tasks = [result("t", name, body) for name, body in (("a", "aa"), ("b", "b"), ("c", "ccc"))]
+    section = judge_run_pairs(tasks, [judge(longer)], ranking=["c", "b", "a"])
+    assert [(c.variant_a, c.variant_b, c.wins_b) for c in section.comparisons] == [("b", "c", 1), ("a", "c", 1)]
+    unranked = judge_run_pairs(tasks, [judge(longer)])  # no leaderboard: the first variant seen leads
+    assert [(c.variant_a, c.variant_b) for c in unranked.comparisons] == [("b", "a"), ("c", "a")]

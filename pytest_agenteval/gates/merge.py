@@ -52,6 +52,7 @@ def merge_runs(runs: Sequence[RunResult], run_id: str) -> RunResult:
         "gates": judge_gates(specs, task_verdicts(tasks, config.task_pass_rate)),
         "baseline": None,
         "variants": summarize_variants(tasks, config.task_pass_rate, variants),
+        "pairwise": None,  # each shard's judged its own tasks only: judge the merged run (`agenteval pairwise`)
     })
 
 

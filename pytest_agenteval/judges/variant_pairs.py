@@ -43,23 +43,23 @@ class Pairing:
     b: dict[PairKey, TaskResult]
 
 
-def judge_run_pairs(tasks: Sequence[TaskResult], judges: Sequence[PairwiseJudge], *, leader: str | None,
+def judge_run_pairs(tasks: Sequence[TaskResult], judges: Sequence[PairwiseJudge], *, ranking: Sequence[str] = (),
                     concurrency: int = 4, timeout: float | None = None,
                     mask: Callable[[str], str] = _same) -> PairwiseSection:
-    """Every judge's comparisons over `tasks` (the run's results; `leader`: the leaderboard's first variant), its
-    calls `concurrency` at a time, each pair's both orders within `timeout` seconds; `mask` is applied to every
+    """Every judge's comparisons over `tasks` (the run's results; `ranking`: the leaderboard's variants, best first),
+    `concurrency` pairs at a time, each pair's both orders within `timeout` seconds; `mask` is applied to every
     reason and error the section stores."""
-    return asyncio.run(judge_pairs(tasks, judges, leader=leader, concurrency=concurrency, timeout=timeout,
+    return asyncio.run(judge_pairs(tasks, judges, ranking=ranking, concurrency=concurrency, timeout=timeout,
                                    mask=mask))
 
 
-async def judge_pairs(tasks: Sequence[TaskResult], judges: Sequence[PairwiseJudge], *, leader: str | None,
+async def judge_pairs(tasks: Sequence[TaskResult], judges: Sequence[PairwiseJudge], *, ranking: Sequence[str] = (),
                       concurrency: int = 4, timeout: float | None = None,
                       mask: Callable[[str], str] = _same) -> PairwiseSection:
     """`judge_run_pairs` in a running event loop."""
     ordered = in_suite_order(tasks)
     ran = list(dict.fromkeys(task.variant for task in ordered if task.variant is not None))
-    ranked = ([leader] if leader in ran else []) + [name for name in ran if name != leader]
+    ranked = [*(name for name in ranking if name in ran), *(name for name in ran if name not in ranking)]
     problems: list[str] = []
     planned: list[Pairing | PairwiseComparison] = []  # in the judges' order; a comparison: one that cannot run
     for judge in judges:
