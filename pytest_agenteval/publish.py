@@ -76,27 +76,19 @@ class RunPublisher:
         return result
 
     def judge_pairs(self, tasks: list[TaskResult]) -> PairwiseSection | None:
-        """The pairwise judges (--eval-pairwise's, then the hook's) over every recorded result, here on the
-        controller, where the results of all workers meet, once the runtime (and its cassettes) closed, so alike
-        with and without xdist; None without judges. A judge that cannot run is one of the section's problems: the
-        run is stored all the same."""
+        """The pairwise judges over every recorded result, here on the controller, where the results of all workers
+        meet, once the runtime (and its cassettes) closed, so alike with and without xdist; None without judges. A
+        judge that cannot run is one of the section's problems: the run is stored all the same."""
         import os
 
-        from pytest_agenteval.judges.pairwise import PairwiseJudge
         from pytest_agenteval.judges.variant_pairs import judge_run_pairs
         from pytest_agenteval.report.redact import Redactor
         from pytest_agenteval.results.pairwise_models import PairwiseSection
         from pytest_agenteval.results.variants import summarize_variants
 
-        found: list[object] = list(self.pairwise_judges)
-        for given in self.config.hook.pytest_agenteval_pairwise_judges(config=self.config):
-            found.extend(given if isinstance(given, list | tuple) else [given])
-        if not found:
+        judges, problems = self.given_pairwise_judges()
+        if not judges and not problems:
             return None
-        judges = [judge for judge in found if isinstance(judge, PairwiseJudge)]
-        problems = [f"pytest_agenteval_pairwise_judges gave {type(judge).__name__} {str(judge)[:80]!r}, not a "
-                    "pairwise judge: return pairwise_judge(...) objects" for judge in found
-                    if not isinstance(judge, PairwiseJudge)]
         summary = summarize_variants(tasks, self.options.task_pass_rate, self.options.variants)
         ranking = [row.variant for row in summary.leaderboard] if summary else []
         redactor = Redactor.from_environment(os.environ, self.options.redact)
@@ -116,7 +108,26 @@ class RunPublisher:
         finally:
             if guard is not None:
                 guard.uninstall()
-        return section.model_copy(update={"problems": [*problems, *section.problems]})
+        masked = [redactor.text(text) for text in [*problems, *section.problems]]
+        return section.model_copy(update={"problems": masked})
+
+    def given_pairwise_judges(self) -> tuple[list[PairwiseJudge], list[str]]:
+        """--eval-pairwise's judges, then the `pytest_agenteval_pairwise_judges` hook's; what is not a judge, or a
+        hook that raised, is a problem."""
+        from pytest_agenteval.judges.pairwise import PairwiseJudge
+
+        judges, problems = list(self.pairwise_judges), []
+        try:
+            given = self.config.hook.pytest_agenteval_pairwise_judges(config=self.config)
+        except Exception as exc:
+            return judges, [f"pytest_agenteval_pairwise_judges raised {type(exc).__name__}: {exc}"]
+        for value in (each for found in given for each in (found if isinstance(found, list | tuple) else [found])):
+            if isinstance(value, PairwiseJudge):
+                judges.append(value)
+            else:
+                problems.append(f"pytest_agenteval_pairwise_judges gave {type(value).__name__} {str(value)[:80]!r}, "
+                                "not a pairwise judge: return pairwise_judge(...) objects")
+        return judges, problems
 
     # A wrapper, so the run is stored even when another plugin's sessionfinish raised (junitxml on a full disk).
     @pytest.hookimpl(wrapper=True, trylast=True)

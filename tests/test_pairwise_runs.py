@@ -210,6 +210,20 @@ def pytest_agenteval_pairwise_judges(config):
                                    "return pairwise_judge(...) objects"]
 
 
+def test_a_hook_that_raises_is_a_problem_of_the_section_and_the_run_is_still_stored(project: pytest.Pytester) -> None:
+    project.makeconftest(CONFTEST + '''
+def pytest_agenteval_pairwise_judges(config):
+    raise KeyError("judges.yaml")
+''')
+    result = project.runpytest("--eval-store=runs", "--eval-pairwise=judges_here:HELPFUL")
+    result.assert_outcomes(passed=6)
+    assert result.ret == pytest.ExitCode.OK
+    section = read_single_run(project.path / "runs")["pairwise"]
+    assert section["problems"] == ["pytest_agenteval_pairwise_judges raised KeyError: 'judges.yaml'"]
+    assert [c["wins_b"] for c in section["comparisons"]] == [3]  # --eval-pairwise's judge still ran
+    result.stdout.fnmatch_lines(["  pytest_agenteval_pairwise_judges raised KeyError: 'judges.yaml'"])
+
+
 @pytest.mark.parametrize(("spec", "message"), [
     ("judges_here:NOPE", "*--eval-pairwise=judges_here:NOPE: cannot import it: AttributeError*"),
     ("judges_here:shown", "*--eval-pairwise=judges_here:shown: function is not a pairwise judge or a list of them; "
