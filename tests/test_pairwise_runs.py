@@ -245,8 +245,8 @@ def test_the_markdown_summary_and_agenteval_show_render_the_comparisons(
     markdown = (project.path / "summary.md").read_text()
     assert "### Pairwise comparisons" in markdown
     assert "| terse vs good | helpful | function:sunny | 3 | 0 | 3 | 0 | 0 | 1 | 0 | 0.0% | 0.0%-56.1% |" in markdown
-    assert "| s.jsonl::paris | good won | second | first | second gives the weather; first gives the weather |" in (
-        markdown)
+    assert ("| s.jsonl::paris | good won | good | good | A first: second gives the weather; B first: first gives the "
+            "weather |") in markdown
     assert "| s.jsonl::boom | error | - | - | RuntimeError: judge backend down |" in markdown
     assert main(["show", str(project.path / "runs" / "r1.json")]) == 0
     shown = capsys.readouterr().out

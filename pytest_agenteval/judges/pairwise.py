@@ -136,7 +136,7 @@ class PairwiseCallError(Exception):
 AskInContext = Callable[[Any, Any, Any], Awaitable[OrderVerdict]]  # (the task's input or None, first, second)
 
 
-@dataclass
+@dataclass(frozen=True)
 class PairwiseJudge:
     """What the plugin runs over variants: `ask(question, first, second)` for one order, and which variants it
     compares (`pairs`; None: every variant against the leaderboard's first). `ask` may be your own coroutine."""

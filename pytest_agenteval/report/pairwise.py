@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from pytest_agenteval.results.pairwise_models import PairOutcome, PairwiseComparison, PairwiseSection
+from pytest_agenteval.results.pairwise_models import OrderRecord, PairOutcome, PairwiseComparison, PairwiseSection
 
 SHOWN_OUTCOMES = 5  # errors and not-compared tasks listed per comparison in the short terminal summary
 REASON_CHARS = 200
@@ -88,9 +88,21 @@ def outcome_cells(c: PairwiseComparison, outcome: PairOutcome) -> list[str]:
     result = {"judged": {"a": f"{c.variant_a} won", "b": f"{c.variant_b} won", "tie": "tie"}.get(
         outcome.winner or "", "tie"), "error": "error", "not_compared": "not compared"}[outcome.status]
     result += " (flip)" if outcome.flipped else ""
-    orders = [o.better if o is not None else "-" for o in (outcome.a_first, outcome.b_first)]
-    reasons = "; ".join(o.reason for o in (outcome.a_first, outcome.b_first) if o is not None and o.reason)
-    return [pair_name(c, outcome), result, *orders, (why(outcome) or reasons)[:REASON_CHARS]]
+    picked = [picked_variant(c, order, a_shown_first) for order, a_shown_first in ((outcome.a_first, True),
+                                                                                  (outcome.b_first, False))]
+    reasons = "; ".join(f"{shown} first: {order.reason}" for shown, order in (("A", outcome.a_first),
+                                                                              ("B", outcome.b_first))
+                        if order is not None and order.reason)
+    return [pair_name(c, outcome), result, *picked, (why(outcome) or reasons)[:REASON_CHARS]]
+
+
+def picked_variant(c: PairwiseComparison, order: OrderRecord | None, a_shown_first: bool) -> str:
+    """The variant one order's verdict picked (its position translated), "tie", or "-" when it has none."""
+    if order is None:
+        return "-"
+    if order.better == "tie":
+        return "tie"
+    return c.variant_a if (order.better == "first") == a_shown_first else c.variant_b
 
 
 def pairwise_markdown(section: PairwiseSection | None, table: Table) -> list[str]:
@@ -113,8 +125,8 @@ def pairwise_markdown(section: PairwiseSection | None, table: Table) -> list[str
         if c.problem is not None:
             lines.extend([f"- {describe_pairwise(c)}", ""])
             continue
+        header = ["task", "outcome", "picked, A shown first", "picked, B shown first", "why"]
         lines.extend([f"<details><summary>{c.variant_a} vs {c.variant_b} by {c.key}: {len(c.outcomes)} tasks"
-                      "</summary>", "", *table(["task", "outcome", "A shown first", "B shown first", "why"],
-                                               [outcome_cells(c, o) for o in c.outcomes]), "</details>", ""])
+                      "</summary>", "", *table(header, [outcome_cells(c, o) for o in c.outcomes]), "</details>", ""])
     spent = spent_line(section)
     return lines + ([f"{spent[0].upper()}{spent[1:]}.", ""] if spent else [])
