@@ -263,3 +263,39 @@ def test_by_default_each_variant_meets_the_leader_in_leaderboard_order() -> None
     assert [(c.variant_a, c.variant_b, c.wins_b) for c in section.comparisons] == [("b", "c", 1), ("a", "c", 1)]
     unranked = judge_run_pairs(tasks, [judge(longer)])  # no leaderboard: the first variant seen leads
     assert [(c.variant_a, c.variant_b) for c in unranked.comparisons] == [("b", "a"), ("c", "a")]
+
+
+def test_a_sync_ask_works_and_one_that_raises_before_awaiting_is_only_its_pairs_error() -> None:
+    def sync(question: Any, first: str, second: str) -> str:
+        if first == "bad" or second == "bad":
+            raise LookupError("no such rubric")
+        return "first" if len(first) > len(second) else "second"
+
+    tasks = [result("t", "a", "long"), result("t", "b", "x"), result("u", "a", "bad"), result("u", "b", "x")]
+    (found,) = judge_run_pairs(tasks, [judge(sync)], ranking=["b"]).comparisons
+    assert [(o.status, o.winner) for o in found.outcomes] == [("judged", "a"), ("error", None)]
+    assert found.outcomes[1].error == ErrorInfo("LookupError", "no such rubric")
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"criteria": " "}, "pairwise_judge: the criteria must be a non-empty string saying what a better answer is"),
+    ({"retries": -1}, "pairwise_judge: retries must be a whole number of at least 0, not -1"),
+    ({"pairs": [("a", "a")]}, "pairwise_judge: a pair compares two different variants, not (('a', 'a'),)"),
+])
+def test_pairwise_judge_refuses_what_cannot_judge_and_says_why(options: dict[str, Any], message: str) -> None:
+    from pytest_agenteval.judges import pairwise_judge
+
+    with pytest.raises(ValueError) as raised:
+        pairwise_judge(**{"criteria": "better", "model": "test", **options})
+    assert str(raised.value) == message
+
+
+def test_pairwise_judge_names_its_key_after_the_criteria_and_its_model() -> None:
+    from pydantic_ai.models.test import TestModel
+
+    from pytest_agenteval.judges import pairwise_judge
+
+    made = pairwise_judge("The answer that gives the weather.", model=TestModel())
+    assert made.key.startswith("pairwise[") and len(made.key) == len("pairwise[12345678]")
+    assert (made.judge, made.swap, made.pairs) == ("test:test", True, None)
+    assert pairwise_judge("x", model="openai:gpt-4o-mini", key="k").judge == "openai:gpt-4o-mini"

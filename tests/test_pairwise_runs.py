@@ -21,7 +21,7 @@ JUDGES = '''
 from pydantic_ai.messages import ModelResponse, ToolCallPart
 from pydantic_ai.models.function import FunctionModel
 from pydantic_ai.usage import RequestUsage
-from pytest_agenteval.judges import pairwise_judge
+from pytest_agenteval.judges import PairwiseJudge, pairwise_judge
 
 
 def shown(messages):
@@ -53,6 +53,7 @@ GOOD_FIRST = pairwise_judge("The answer that gives the weather.", model=Function
                             key="helpful", pairs=[("good", "terse")])
 ONE_ORDER = pairwise_judge("The better answer.", model=FunctionModel(shown_first, model_name="first"), key="once",
                            swap=False)
+BROKEN = PairwiseJudge("broken", lambda question, first, second: "tie", pairs=(("good",),))
 MISSING = pairwise_judge("The better answer.", model=FunctionModel(sunny), key="ghost", pairs=[("good", "nobody")])
 '''
 CONFTEST = '''
@@ -222,6 +223,15 @@ def pytest_agenteval_pairwise_judges(config):
     assert section["problems"] == ["pytest_agenteval_pairwise_judges raised KeyError: 'judges.yaml'"]
     assert [c["wins_b"] for c in section["comparisons"]] == [3]  # --eval-pairwise's judge still ran
     result.stdout.fnmatch_lines(["  pytest_agenteval_pairwise_judges raised KeyError: 'judges.yaml'"])
+
+
+def test_a_judge_that_breaks_the_pairing_is_said_and_the_run_is_still_stored(project: pytest.Pytester) -> None:
+    result = project.runpytest("--eval-store=runs", "--eval-pairwise=judges_here:BROKEN")
+    result.assert_outcomes(passed=6)
+    section = read_single_run(project.path / "runs")["pairwise"]
+    assert section["problems"] == ["pairwise judging failed: ValueError: not enough values to unpack (expected 2, "
+                                   "got 1)"]
+    result.stdout.fnmatch_lines(["  pairwise judging failed: ValueError: not enough values to unpack*"])
 
 
 @pytest.mark.parametrize(("spec", "message"), [

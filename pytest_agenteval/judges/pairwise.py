@@ -133,13 +133,14 @@ class PairwiseCallError(Exception):
         self.usage = usage
 
 
-AskInContext = Callable[[Any, Any, Any], Awaitable[OrderVerdict]]  # (the task's input or None, first, second)
+# (the task's input or None, first, second) -> a verdict, or a bare position; a coroutine function or a plain one
+AskInContext = Callable[[Any, Any, Any], Awaitable[OrderVerdict | Position] | OrderVerdict | Position]
 
 
 @dataclass(frozen=True)
 class PairwiseJudge:
     """What the plugin runs over variants: `ask(question, first, second)` for one order, and which variants it
-    compares (`pairs`; None: every variant against the leaderboard's first). `ask` may be your own coroutine."""
+    compares (`pairs`; None: every variant against the leaderboard's first). `ask` may be your own function."""
 
     key: str
     ask: AskInContext
@@ -170,13 +171,19 @@ def pairwise_judge(criteria: str, *, model: Any, key: str | None = None,
     if chosen is not None and any(a == b for a, b in chosen):
         raise ValueError(f"pairwise_judge: a pair compares two different variants, not {chosen!r}")
     key = key or f"pairwise[{hashlib.sha256(criteria.encode()).hexdigest()[:8]}]"
-    agent = pydantic_ai().Agent(model, output_type=PairVerdict, instructions=PAIRWISE_INSTRUCTIONS, retries=retries,
-                                name="pairwise_judge", model_settings=dict(model_settings) if model_settings else None)
+    made: list[Any] = []  # the agent, made at the first call (a model name needs its provider's key only then)
+
+    def agent() -> Any:
+        if not made:
+            made.append(pydantic_ai().Agent(model, output_type=PairVerdict, instructions=PAIRWISE_INSTRUCTIONS,
+                                            retries=retries, name="pairwise_judge",
+                                            model_settings=dict(model_settings) if model_settings else None))
+        return made[0]
 
     async def ask(question: Any, first: Any, second: Any) -> OrderVerdict:
         with pydantic_ai().capture_run_messages() as messages:
             try:
-                result = await agent.run(pairwise_prompt(criteria, first, second, question))
+                result = await agent().run(pairwise_prompt(criteria, first, second, question))
             except pydantic_ai("exceptions").UnexpectedModelBehavior as exc:
                 malformed = MalformedVerdictError(f"no readable verdict in {retries + 1} attempt(s); the last: {exc}")
                 raise PairwiseCallError(ErrorInfo.from_exception(malformed), usage_of(messages)) from exc

@@ -6,6 +6,7 @@ on) is listed as not compared. Pure over `TaskResult`s (the controller and `agen
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -132,7 +133,7 @@ async def outcome(each: Pairing, key: PairKey, gate: asyncio.Semaphore, timeout:
     judge, task_a = each.judge, each.a[key]
     question = task_a.inputs.get("input") if judge.include_input else None
     first, second = shown_output(task_a.outputs), shown_output(each.b[key].outputs)
-    orders = [judge.ask(question, first, second)] + ([judge.ask(question, second, first)] if judge.swap else [])
+    orders = [asked(judge, question, first, second)] + ([asked(judge, question, second, first)] if judge.swap else [])
     async with gate:
         try:
             answers = await asyncio.wait_for(asyncio.gather(*orders, return_exceptions=True), timeout)
@@ -158,6 +159,12 @@ async def outcome(each: Pairing, key: PairKey, gate: asyncio.Semaphore, timeout:
 
 
 POSITION_WINNER = {"first": "a", "second": "b", "tie": "tie"}  # a single order, A shown first
+
+
+async def asked(judge: PairwiseJudge, question: Any, first: Any, second: Any) -> object:
+    """One order's answer; a sync `ask` works too, and whatever it raises stays this order's."""
+    answer: object = judge.ask(question, first, second)
+    return await answer if inspect.isawaitable(answer) else answer
 
 
 def read_answer(answer: object) -> OrderVerdict | PairwiseCallError:
