@@ -1,7 +1,8 @@
-"""What one `llm_judge` verdict costs: the real request pydantic-ai's OpenAI model sends for a realistic rubric and
-answer (captured by a server on 127.0.0.1), its tokens counted with the o200k_base encoding (gpt-4o family), priced
-by genai-prices. Counts the text of the messages and of the verdict tool's JSON schema; OpenAI adds a few tokens per
-message and renders tool schemas its own way, so the billed input is within a few dozen tokens of this.
+"""What one `llm_judge` verdict (and one order of a `pairwise_judge`) costs: the real request pydantic-ai's OpenAI
+model sends for a realistic rubric and answer (captured by a server on 127.0.0.1), its tokens counted with the
+o200k_base encoding (gpt-4o family), priced by genai-prices. Counts the text of the messages and of the verdict tool's
+JSON schema; OpenAI adds a few tokens per message and renders tool schemas its own way, so the billed input is within
+a few dozen tokens of this.
 
     pip install bpe-openai  # the o200k_base tokenizer, offline (without it: characters / 4)
     python benchmarks/judge_cost.py
@@ -22,7 +23,8 @@ from genai_prices import Usage, calc_price
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
-from pytest_agenteval.judges import llm_judge
+from pytest_agenteval.judges import llm_judge, pairwise_judge
+from pytest_agenteval.judges.variant_pairs import asked
 from pytest_agenteval.scoring.core import ScoreContext
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.model import ModelCall, ToolCall, ToolRequest, Trace
@@ -45,6 +47,11 @@ VERDICT = {"reason": "It gives Lyon's temperature in °C and the chance of rain,
                      "one polite paragraph.", "passed": True}
 
 
+PAIR_VERDICT = {"reason": "The first gives Lyon's temperature and the chance of rain; the second gives neither.",
+                "better": "first"}
+OTHER_ANSWER = "It's probably fine to bike today, Lyon is usually mild this time of year. Have a nice ride!"
+
+
 class Capture(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -58,7 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.bodies.append(body)
         function = body["tools"][0]["function"]
-        verdict = {**VERDICT, "score": 5} if "score" in function["parameters"]["properties"] else VERDICT
+        properties = function["parameters"]["properties"]
+        verdict: dict[str, Any] = {**VERDICT, "score": 5} if "score" in properties else VERDICT
+        verdict = PAIR_VERDICT if "better" in properties else verdict
         call = {"id": "c1", "type": "function", "function": {"name": function["name"],
                                                              "arguments": json.dumps(verdict, ensure_ascii=False)}}
         payload = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
@@ -117,14 +126,22 @@ def main() -> None:
             task = Task("lyon", {"input": QUESTION}, reference_outputs=REFERENCE)
             asyncio.run(judge.score(ScoreContext(task=task, outputs={"body": ANSWER}, trace=TRACE)))
             (body,) = server.bodies
-        rows.append((label, request_tokens(body, count)))
+        rows.append((label, request_tokens(body, count), output_tokens))
+    with capturing() as server:  # a pairwise judge: one request per order, two per pair
+        model = OpenAIChatModel("gpt-4o-mini", provider=OpenAIProvider(
+            base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="sk-none"))
+        pair = pairwise_judge(RUBRIC, model=model, key="weather")
+        asyncio.run(asked(pair, QUESTION, ANSWER, OTHER_ANSWER))
+        (body,) = server.bodies
+    pair_output = count(json.dumps(PAIR_VERDICT, ensure_ascii=False))
+    rows.append(("pairwise, one order (x2 per pair)", request_tokens(body, count), pair_output))
     print(f"tokens counted with {how}; verdict output {output_tokens} tokens")
     print(f"{'judge shows':<34}{'input':>7}{'output':>8}{'gpt-4o-mini $':>15}{'gpt-4o $':>11}{'per 1,000 (mini)':>18}")
-    for label, input_tokens in rows:
-        usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+    for label, input_tokens, out in rows:
+        usage = Usage(input_tokens=input_tokens, output_tokens=out)
         mini = float(calc_price(usage, "gpt-4o-mini", provider_id="openai").total_price)
         full = float(calc_price(usage, "gpt-4o", provider_id="openai").total_price)
-        print(f"{label:<34}{input_tokens:>7}{output_tokens:>8}{mini:>15.6f}{full:>11.5f}{mini * 1000:>18.3f}")
+        print(f"{label:<34}{input_tokens:>7}{out:>8}{mini:>15.6f}{full:>11.5f}{mini * 1000:>18.3f}")
 
 
 if __name__ == "__main__":
