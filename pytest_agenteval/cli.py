@@ -30,7 +30,7 @@ from pytest_agenteval.report.markdown import render_baseline as markdown_baselin
 from pytest_agenteval.report.markdown import render_markdown, table
 from pytest_agenteval.report.pairwise import pairwise_lines, pairwise_markdown
 from pytest_agenteval.report.redact import Redactor
-from pytest_agenteval.report.terminal import render_baseline, render_summary
+from pytest_agenteval.report.terminal import printable, render_baseline, render_summary
 from pytest_agenteval.results.compare import compare
 from pytest_agenteval.results.journal import (
     JournalState,
@@ -327,10 +327,9 @@ def cmd_pairwise(args: argparse.Namespace) -> int:
                               mask=Redactor.from_environment(os.environ).text)
     if args.format == "json":
         print(section.model_dump_json(indent=2))
-    elif args.format == "markdown":
-        print("\n".join(pairwise_markdown(section, table)))
     else:
-        print("\n".join(pairwise_lines(section, full=True)))
+        shown = pairwise_markdown(section, table) if args.format == "markdown" else pairwise_lines(section, full=True)
+        print("\n".join(printable(line) for line in shown))  # a judge's words never drive the terminal
     if out is not None and out_id is not None:
         write_run(run.model_copy(update={"run_id": out_id, "pairwise": section}), out.parent)
         print(f"wrote {out}: run {run.run_id} with its pairwise section, as run {out_id}", file=sys.stderr)

@@ -164,6 +164,7 @@ def test_merging_shards_drops_their_pairwise_sections_and_the_merged_run_can_be_
     (["--judge", "judges_here:HELPFUL", "--a", "good"], "--a and --b go together: name both variants of the pair, "
                                                          "or neither"),
     (["--judge", "judges_here:HELPFUL", "-o", "out.txt"], "-o out.txt: the run's file must end in .json"),
+    (["--judge", "judges_here:HELPFUL", "--concurrency", "0"], "--concurrency 0: give at least 1"),
 ])
 def test_agenteval_pairwise_says_what_is_wrong_in_one_line(stored: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture[str], argv: list[str],
@@ -299,3 +300,24 @@ def test_pairwise_judge_names_its_key_after_the_criteria_and_its_model() -> None
     assert made.key.startswith("pairwise[") and len(made.key) == len("pairwise[12345678]")
     assert (made.judge, made.swap, made.pairs) == ("test:test", True, None)
     assert pairwise_judge("x", model="openai:gpt-4o-mini", key="k").judge == "openai:gpt-4o-mini"
+
+
+def test_control_characters_a_judge_wrote_are_escaped_in_show_and_markdown(
+        stored: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(stored.path)
+    stored.makepyfile(hostile='''
+from pytest_agenteval.judges import PairwiseJudge
+
+async def ask(question, first, second):
+    raise RuntimeError("\\x1b[2J\\x1b]0;owned\\x07 gone")
+
+JUDGE = PairwiseJudge("k\\x1b[31m", ask)
+''')
+    assert main(["pairwise", "runs/plain.json", "--judge", "hostile:JUDGE", "-o", "runs/hostile.json"]) == 1
+    judged = capsys.readouterr().out
+    assert "\x1b" not in judged and "\\x1b[2J\\x1b]0;owned\\x07 gone" in judged
+    for fmt in ("text", "markdown"):
+        assert main(["show", "--format", fmt, "runs/hostile.json"]) == 0
+        shown = capsys.readouterr().out
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert "\\x1b[2J\\x1b]0;owned\\x07 gone" in shown and "k\\x1b[31m" in shown
