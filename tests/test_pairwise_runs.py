@@ -126,6 +126,21 @@ def test_named_pairs_put_variant_a_first_and_its_win_rate_is_measured(project: p
     assert (found["variant_a"], found["variant_b"], found["wins_a"], found["win_rate"]) == ("good", "terse", 3, 1.0)
 
 
+def test_the_ini_names_the_judges_and_repeats_pair_by_index(project: pytest.Pytester) -> None:
+    project.makeini(INI + "eval_pairwise =\n    judges_here:BIASED\n    judges_here:HELPFUL\n")
+    write_suite(project.path / "s.jsonl", [*TASKS, record("boom", "explode")])
+    result = project.runpytest("--eval-store=runs", "--eval-repeats=2")
+    result.assert_outcomes(passed=16)
+    found, helpful = comparisons(project)
+    assert [(o["task_id"], o["repeat"]) for o in found["outcomes"]] == [
+        (task, k) for task in ("paris", "rome", "oslo", "boom") for k in (1, 2)]
+    assert (found["pairs"], found["ties"], found["flips"]) == (8, 8, 8)
+    assert (helpful["pairs"], helpful["wins_b"], helpful["errors"]) == (6, 6, 2)
+    result.stdout.fnmatch_lines(["  terse vs good by biased (judge function:first): *of 8 pairs judged*",
+                                 "    judge errors: 2: s.jsonl::boom#1 (RuntimeError: judge backend down), "
+                                 "s.jsonl::boom#2 (RuntimeError: judge backend down)"])
+
+
 def test_a_position_biased_judge_yields_ties_and_flips_not_a_winner(project: pytest.Pytester,
                                                                    dist_args: list[str]) -> None:
     result = project.runpytest("--eval-store=runs", "--eval-pairwise=judges_here:BIASED", *dist_args)
