@@ -137,7 +137,7 @@ def test_agenteval_pairwise_judges_a_merged_run_of_one_variant_per_job(
     assert main(["merge", "jobs-good/job-good.json", "jobs-terse/job-terse.json", "-o", "merged.json"]) == 0
     capsys.readouterr()
     assert main(["pairwise", "merged.json", "--judge", "judges_here:HELPFUL", "--format", "markdown"]) == 0
-    assert "| terse vs good | helpful | function:sunny | 3 | 0 | 3 | 0 | 0 | 0 | 0 | 0.0% | 0.0%-56.1% |" in (
+    assert "| terse vs good | helpful | function:sunny | 3 | 0 | 3 | 0 | 0 | 50.0% | 0 | 0 | 0.0% | 0.0%-56.1% |" in (
         capsys.readouterr().out)
 
 

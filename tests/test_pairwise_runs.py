@@ -73,7 +73,8 @@ def eval_variants():
 INI = "[pytest]\neval_suites = s.jsonl\neval_variants =\n    good\n    terse\n"
 TASKS = [record("paris", "Paris"), record("rome", "Rome"), record("oslo", "Oslo")]
 FIELDS = {"key", "variant_a", "variant_b", "judge", "swap", "pairs", "wins_a", "wins_b", "ties", "flips", "errors",
-          "not_compared", "win_rate", "interval", "tokens", "cost", "problem", "outcomes"}
+          "not_compared", "win_rate", "interval", "decisive_verdicts", "shown_first_rate", "tokens", "cost", "problem",
+          "outcomes"}
 
 
 @pytest.fixture
@@ -114,7 +115,8 @@ def test_a_judge_that_prefers_one_variants_answer_wins_in_both_orders(project: p
         "pairwise (each task's two outputs judged in both orders; a win only when both orders agree):",
         "  terse vs good by helpful (judge function:sunny): terse won 0, good won 3, 0 ties, of 3 pairs judged; "
         "terse's win rate 0.0% [95% CI 0.0%-56.1%] over 3 decided",
-        "    flips (the two orders disagreed, so a tie): 0 of 3 pairs",
+        "    flips (the two orders disagreed, so a tie): 0 of 3 pairs; the answer shown first was picked in 50.0% of "
+        "6 decisive verdicts (50%: no position bias)",
         "  pairwise judges, apart from the agents' and the per-task judges' totals: tokens input=600 output=60 "
         "total=660, cost unknown (no price for its model)",
     ])
@@ -151,7 +153,9 @@ def test_a_position_biased_judge_yields_ties_and_flips_not_a_winner(project: pyt
     assert all(o["winner"] == "tie" and o["flipped"] for o in found["outcomes"])
     result.stdout.fnmatch_lines(["  terse vs good by biased (judge function:first): terse won 0, good won 0, 3 ties, "
                                  "of 3 pairs judged; no pair decided, so no win rate",
-                                 "    flips (the two orders disagreed, so a tie): 3 of 3 pairs"])
+                                 "    flips (the two orders disagreed, so a tie): 3 of 3 pairs; the answer shown "
+                                 "first was picked in 100.0% of 6 decisive verdicts (50%: no position bias)"])
+    assert (found["decisive_verdicts"], found["shown_first_rate"]) == (6, 1.0)
 
 
 def test_the_pairwise_section_is_the_same_with_and_without_workers(project: pytest.Pytester) -> None:
@@ -269,7 +273,8 @@ def test_the_markdown_summary_and_agenteval_show_render_the_comparisons(
                       "--eval-run-id=r1")
     markdown = (project.path / "summary.md").read_text()
     assert "### Pairwise comparisons" in markdown
-    assert "| terse vs good | helpful | function:sunny | 3 | 0 | 3 | 0 | 0 | 1 | 0 | 0.0% | 0.0%-56.1% |" in markdown
+    row = "| terse vs good | helpful | function:sunny | 3 | 0 | 3 | 0 | 0 | 50.0% | 1 | 0 | 0.0% | 0.0%-56.1% |"
+    assert row in markdown
     assert ("| s.jsonl::paris | good won | good | good | A first: second gives the weather; B first: first gives the "
             "weather |") in markdown
     assert "| s.jsonl::boom | error | - | - | RuntimeError: judge backend down |" in markdown

@@ -102,13 +102,16 @@ async def compare(each: Pairing, gate: asyncio.Semaphore, timeout: float | None,
     decided = wins_a + wins_b
     bounds = wilson(wins_a, decided) if decided else None
     costs = [o.cost for o in outcomes if o.cost is not None]
+    orders = [order.better for o in judged for order in (o.a_first, o.b_first) if order is not None]
+    decisive = [better for better in orders if better != "tie"]
     return PairwiseComparison(
         key=each.judge.key, variant_a=each.variant_a, variant_b=each.variant_b, judge=each.judge.judge,
         swap=each.judge.swap, pairs=len(judged), wins_a=wins_a, wins_b=wins_b, ties=len(judged) - decided,
         flips=sum(o.flipped for o in judged), errors=sum(o.status == "error" for o in outcomes),
         not_compared=sum(o.status == "not_compared" for o in outcomes),
         win_rate=wins_a / decided if decided else None,
-        interval=(bounds.low, bounds.high) if bounds is not None else None,
+        interval=(bounds.low, bounds.high) if bounds is not None else None, decisive_verdicts=len(decisive),
+        shown_first_rate=decisive.count("first") / len(decisive) if decisive else None,
         tokens=sum_tokens(o.tokens for o in outcomes), cost=sum(costs) if costs else None, outcomes=list(outcomes))
 
 

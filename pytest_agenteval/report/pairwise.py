@@ -36,7 +36,9 @@ def bias_line(c: PairwiseComparison) -> str:
     """The position-bias measure: how often the two orders disagreed."""
     if not c.swap:
         return "position bias not measured (swap=False: each pair judged once, A shown first)"
-    return f"flips (the two orders disagreed, so a tie): {c.flips} of {c.pairs} pairs"
+    first = (f"; the answer shown first was picked in {c.shown_first_rate:.1%} of {c.decisive_verdicts} decisive "
+             "verdicts (50%: no position bias)" if c.shown_first_rate is not None else "")
+    return f"flips (the two orders disagreed, so a tie): {c.flips} of {c.pairs} pairs{first}"
 
 
 def listed(c: PairwiseComparison, status: str, limit: int | None) -> str:
@@ -114,13 +116,14 @@ def pairwise_markdown(section: PairwiseSection | None, table: Table) -> list[str
              "the win rate is A's share of the decided pairs.", ""]
     lines.extend([*(f"- {problem}" for problem in section.problems), ""] if section.problems else [])
     rows = [[f"{c.variant_a} vs {c.variant_b}", c.key, c.judge, c.pairs, c.wins_a, c.wins_b, c.ties,
-             c.flips if c.swap else "not measured", c.errors, c.not_compared,
+             c.flips if c.swap else "not measured",
+             "-" if c.shown_first_rate is None or not c.swap else f"{c.shown_first_rate:.1%}", c.errors, c.not_compared,
              "-" if c.win_rate is None else f"{c.win_rate:.1%}",
              "-" if c.interval is None else f"{c.interval[0]:.1%}-{c.interval[1]:.1%}"]
             for c in section.comparisons if c.problem is None]
     if rows:
-        lines.extend(table(["A vs B", "key", "judge", "pairs", "A won", "B won", "ties", "flips", "errors",
-                            "not compared", "A's win rate", "95% CI"], rows))
+        lines.extend(table(["A vs B", "key", "judge", "pairs", "A won", "B won", "ties", "flips", "shown first picked",
+                            "errors", "not compared", "A's win rate", "95% CI"], rows))
     for c in section.comparisons:
         if c.problem is not None:
             lines.extend([f"- {describe_pairwise(c)}", ""])

@@ -57,6 +57,8 @@ class PairwiseComparison(Record):
     not_compared: int = 0
     win_rate: float | None = None
     interval: tuple[float, float] | None = None
+    decisive_verdicts: int = 0  # order verdicts (of judged pairs) that picked an answer, not a tie
+    shown_first_rate: float | None = None  # of those, the share that picked the answer shown first (0.5: no bias)
     tokens: TokenTotals = Field(default_factory=TokenTotals)  # the judge's, never the agents'
     cost: float | None = None
     problem: str | None = None  # why nothing could be compared (a variant that did not run)
