@@ -113,7 +113,11 @@ def publish_html(run: RunResult, path: Path | None) -> list[str]:
     if path is None:
         return []
     try:
-        write_or_append(path, render_html(run).encode("utf-8", "surrogatepass"), append=False)
+        page = render_html(run)
+    except Exception as exc:  # a bug in the renderer must not cost the session its summary or its journal's fate
+        return [f"WARNING: HTML report not written to {path}: rendering failed: {type(exc).__name__}: {exc}"]
+    try:
+        write_or_append(path, page.encode("utf-8", "surrogatepass"), append=False)
     except OSError as exc:
         return [f"WARNING: HTML report not written to {path}: {exc.strerror or exc}"]
     return [f"HTML report: written to {path}"]

@@ -484,8 +484,9 @@
     }
     state.shown = shown;
     sortShown();
-    document.getElementById("shown-count").textContent = shown.length.toLocaleString("en-US") + " of " +
-      rows.length.toLocaleString("en-US") + " tasks";
+    var count = document.getElementById("shown-count");
+    count.textContent = shown.length.toLocaleString("en-US") + " of " + rows.length.toLocaleString("en-US") + " tasks";
+    count.setAttribute("data-text", text);  // the search the table shows, for tests and scripts that wait on it
     document.getElementById("no-rows").hidden = shown.length > 0;
     var t = state.table;
     t.spacer.style.height = shown.length * ROW_HEIGHT + "px";
