@@ -262,7 +262,7 @@ def cmd_html(args: argparse.Namespace) -> int:
         raise CliError(f"-o {out}: is a directory; name the HTML file")
     if out.suffix == ".json" and os.path.lexists(out):
         raise CliError(f"-o {out}: not replaced, it may be a run file; name an .html file")
-    write_or_append(out, render_html(run).encode("utf-8", "surrogatepass"), append=False)
+    write_or_append(out, render_html(run).encode("utf-8"), append=False)
     print(f"HTML report of run {run.run_id}: written to {out}")
     return 0
 

@@ -17,6 +17,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import PydanticSerializationError
+
 from pytest_agenteval.report.html_view import build_view
 from pytest_agenteval.report.terminal import printable
 from pytest_agenteval.results.models import RunResult
@@ -30,18 +32,19 @@ COMPRESS_FROM = 256 * 1024  # bytes of JSON from which the data is embedded gzip
 # go too (harmless, but the file then holds no markup-like text from agents at all), and U+2028/2029 and lone
 # surrogates, which are not valid in a JS source / UTF-8 file.
 _UNSAFE_IN_SCRIPT = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+_UNSAFE_BYTES = [(char.encode(), f"\\u{ord(char):04x}".encode()) for char in "<>&\u2028\u2029"]  # in valid UTF-8
 
 
 def render_html(run: RunResult, *, compress: bool | None = None) -> str:
     """The whole page. `compress`: None decides by size; True or False forces it (for tests and benchmarks)."""
-    data = script_json({"run": run_data(run), "view": build_view(run)})
+    data = embedded_json(run)
     if compress is None:
         compress = len(data) >= COMPRESS_FROM
     if compress:
-        packed = base64.b64encode(gzip.compress(data.encode("utf-8", "surrogatepass"), compresslevel=6, mtime=0))
-        block = f'<script type="application/json" id="run-data" data-encoding="gzip+base64">{packed.decode()}</script>'
+        packed = base64.b64encode(gzip.compress(data, compresslevel=6, mtime=0)).decode("ascii")
+        block = f'<script type="application/json" id="run-data" data-encoding="gzip+base64">{packed}</script>'
     else:
-        block = f'<script type="application/json" id="run-data" data-encoding="json">{data}</script>'
+        block = f'<script type="application/json" id="run-data" data-encoding="json">{data.decode()}</script>'
     title = f"agenteval run {run.run_id}" + (f" ({run.label})" if run.label else "")
     return "\n".join([
         "<!DOCTYPE html>",
@@ -55,7 +58,7 @@ def render_html(run: RunResult, *, compress: bool | None = None) -> str:
         f"<style>{asset('report.css')}</style>",
         "</head>",
         "<body>",
-        '<noscript>This report needs JavaScript; the same run is summarized by `agenteval show RUN`.</noscript>',
+        "<noscript>This report needs JavaScript; the same run is summarized by `agenteval show RUN`.</noscript>",
         '<div id="app" aria-live="polite">Loading the run...</div>',
         block,
         f"<script>{asset('report.js')}</script>",
@@ -65,17 +68,20 @@ def render_html(run: RunResult, *, compress: bool | None = None) -> str:
     ])
 
 
-def run_data(run: RunResult) -> Any:
-    """The run as JSON data; NaN and infinities (which JSON cannot hold) become null."""
-    data = run.model_dump(mode="json")
+def embedded_json(run: RunResult) -> bytes:
+    """`{"run": ..., "view": ...}` as UTF-8 JSON that is safe inside a <script> block (see `_UNSAFE_IN_SCRIPT`)."""
+    view = script_json(build_view(run)).encode("utf-8")
     try:
-        json.dumps(data, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
-    except ValueError:
-        return finite(data)
-    return data
+        data = RunResult.__pydantic_serializer__.to_json(run)  # NaN and infinities become null
+    except PydanticSerializationError:  # lone surrogates, from a run file written by hand: escaped, as JSON allows
+        data = json.dumps(finite(run.model_dump(mode="json")), allow_nan=False, separators=(",", ":")).encode()
+    for unsafe, escaped in _UNSAFE_BYTES:
+        data = data.replace(unsafe, escaped)
+    return b'{"run":' + data + b',"view":' + view + b"}"
 
 
 def finite(value: Any) -> Any:
+    """`value` with NaN and infinities (which JSON cannot hold) as None."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
@@ -87,7 +93,7 @@ def finite(value: Any) -> Any:
 
 def script_json(data: Any) -> str:
     """JSON text that is safe as the content of a <script> block and still parses to the same value."""
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(finite(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return _UNSAFE_IN_SCRIPT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
@@ -117,7 +123,7 @@ def publish_html(run: RunResult, path: Path | None) -> list[str]:
     except Exception as exc:  # a bug in the renderer must not cost the session its summary or its journal's fate
         return [f"WARNING: HTML report not written to {path}: rendering failed: {type(exc).__name__}: {exc}"]
     try:
-        write_or_append(path, page.encode("utf-8", "surrogatepass"), append=False)
+        write_or_append(path, page.encode("utf-8"), append=False)
     except OSError as exc:
         return [f"WARNING: HTML report not written to {path}: {exc.strerror or exc}"]
     return [f"HTML report: written to {path}"]
