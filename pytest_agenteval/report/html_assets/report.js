@@ -7,6 +7,7 @@
   var OVERSCAN = 10;
   var TRUNCATE = 20000;
   var MATRIX_PAGE = 100;
+  var GROUPS_SHOWN = 30;
   var STATUS_ORDER = { error: 0, failed: 1, flaky: 2, passed: 3 };
 
   // ---- DOM helpers -------------------------------------------------------------------------------------------------
@@ -73,6 +74,10 @@
 
   function money(value) {
     return value === null || value === undefined ? "" : "$" + num(value, 4);
+  }
+
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
   }
 
   function asText(value) {
@@ -197,7 +202,20 @@
       metaItem("plugin", prov.plugin_version), metaItem("python", prov.python_version),
       metaItem("resumed from", run.resumed_from),
       run.partial ? el("span", { cls: "badge b-error", text: "partial: the session was interrupted" }) : null);
-    return el("header", { cls: "card top" }, title, headline, meta);
+    return el("header", { cls: "card top" }, title, headline, meta, nav());
+  }
+
+  // Buttons, not links: the page holds no href at all.
+  function nav() {
+    var run = state.run, targets = [["gates", "Gates"], ["rates", "Pass rates"]];
+    if (run.variants || state.view.variants.length > 1) targets.push(["variants", "Variants"]);
+    if (run.baseline) targets.push(["baseline", "Baseline"]);
+    targets.push(["tasks", "Tasks"]);
+    return el("nav", { cls: "nav" }, targets.map(function (t) {
+      return el("button", { text: t[1], on: { click: function () {
+        document.getElementById(t[0]).scrollIntoView({ behavior: "smooth", block: "start" });
+      } } });
+    }));
   }
 
   function fact(name, value) {
@@ -234,11 +252,19 @@
   function ratesSection() {
     var s = section("Pass rates", "rates");
     var view = state.view, run = state.run;
-    append(s.body, el("h3", { text: "Tasks by suite and tag" }), table(["group", "", "passing tasks", "pass rate", "95% CI"],
-      view.groups.map(function (g) {
+    var groupsTable = function (groups) {
+      return table(["group", "", "passing tasks", "pass rate", "95% CI"], groups.map(function (g) {
         return [el("td", { cls: g.kind === "tag" ? "indent" : "strong" }, g.kind === "tag" ? "tag " + g.name : g.name),
           rateBar(g.rate, g.interval), g.passed + "/" + g.total, pct(g.rate), ci(g.interval)];
-      }), "rates"));
+      }), "rates");
+    };
+    var groupsHolder = el("div", null, groupsTable(view.groups.slice(0, GROUPS_SHOWN)));
+    if (view.groups.length > GROUPS_SHOWN) {
+      append(groupsHolder, el("button", { cls: "more", text: "show all " + view.groups.length + " groups", on: {
+        click: function () { clear(groupsHolder); append(groupsHolder, groupsTable(view.groups)); } } }));
+    }
+    append(s.body, el("h3", { text: "Tasks by suite and tag (tasks meeting the pass rate, Wilson 95% interval)" }),
+      groupsHolder);
     var counts = run.aggregates.pass_counts;
     var keys = Object.keys(counts);
     if (keys.length) {
@@ -569,8 +595,9 @@
 
   function drawer() {
     return el("aside", { id: "detail", cls: "drawer", hidden: true, role: "dialog", "aria-label": "task detail" },
-      el("button", { cls: "close", text: "\u00d7 close", "aria-label": "close", on: { click: closeDetail } }),
-      el("div", { id: "detail-body" }));
+      el("div", { cls: "drawer-head" }, el("button", { cls: "close", text: "\u00d7 close", "aria-label": "close",
+        on: { click: closeDetail } }), el("div", { id: "detail-title" })),
+      el("div", { id: "detail-body", cls: "drawer-body" }));
   }
 
   function openFromHash() {
@@ -586,8 +613,9 @@
 
   function openDetail(index) {
     var row = state.view.rows[index];
-    var body = document.getElementById("detail-body");
+    var body = document.getElementById("detail-body"), head = document.getElementById("detail-title");
     clear(body);
+    clear(head);
     var title = el("h2", null, badge(row.status), " ", el("span", { cls: "muted", text: row.suite + " :: " }),
       el("span", { text: row.task }), row.variant ? el("span", { cls: "label", text: row.variant }) : null);
     var verdict = el("div", { cls: "facts" },
@@ -604,11 +632,12 @@
           "aria-selected": k === 0 ? "true" : "false" });
       }));
     }
-    append(body, [title, verdict, tabs, holder]);
+    append(head, [title, verdict, tabs]);
+    append(body, holder);
     showRepeat(holder, row.items[0]);
     document.getElementById("detail").hidden = false;
     document.getElementById("drawer-backdrop").hidden = false;
-    document.getElementById("detail").scrollTop = 0;
+    body.scrollTop = 0;
     try { history.replaceState(null, "", "#task=" + index); } catch (e) { /* file:// may refuse */ }
   }
 
@@ -644,7 +673,8 @@
       el("h3", { text: "Reference" }), t.reference_outputs ? block(t.reference_outputs, "reference") :
         el("p", { cls: "muted", text: "(none)" }),
       el("h3", { text: "Scorers" }), scorers(t),
-      el("h3", { text: "Trace (" + t.trace.model_calls + " model calls, " + t.trace.tool_calls + " tool calls)" }),
+      el("h3", { text: "Trace (" + plural(t.trace.model_calls, "model call") + ", " +
+        plural(t.trace.tool_calls, "tool call") + ")" }),
       traceTree(t.trace),
       Object.keys(t.metadata).length ? el("details", null, el("summary", { text: "metadata" }), block(t.metadata)) : null]);
   }
