@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Page, Request, Route, expect, sync_playwright
 
 from pytest_agenteval.cli import main
-from pytest_agenteval.report.html import CSP, render_html
+from pytest_agenteval.report.html import render_html
 from pytest_agenteval.report.html_view import build_view
 from pytest_agenteval.results.models import RunResult
 from pytest_agenteval.results.store import read_run, write_run
@@ -206,19 +206,6 @@ def test_eval_html_writes_a_report_of_the_run_that_shows_its_tasks_and_trace_tre
     expect(detail.locator("td.comment")).to_contain_text('<img src=x onerror="window.__pwned = 1; alert(1)">')
     assert_nothing_ran(report)
     assert report.requests == []
-
-
-def test_the_ini_twin_eval_html_resolves_against_the_ini_file(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(TRACED_CONFTEST)
-    pytester.makeini("[pytest]\neval_html = reports/run.html\n")
-    write_suite(pytester.path / "s.jsonl", [record("paris", "Paris")])
-    sub = pytester.mkdir("sub")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(sub)
-        result = pytester.runpytest_subprocess("--eval-suite=../s.jsonl")
-    result.assert_outcomes(passed=1)
-    page = (pytester.path / "reports" / "run.html").read_text(encoding="utf-8")
-    assert f'content="{CSP}"' in page and "paris" in page
 
 
 def test_a_report_that_cannot_be_written_is_a_warning_and_the_run_is_still_stored(pytester: pytest.Pytester) -> None:
