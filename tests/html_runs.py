@@ -21,7 +21,8 @@ from pytest_agenteval.results.models import (
 )
 from pytest_agenteval.results.verdicts import judge, wilson
 
-# Each tries a different way out of text: a script block, its end tag, an event handler, a link, a JS line break.
+# Each tries a different way out of text: a script block, its end tag, an event handler, a link, a JS line break,
+# markup in entities, text reversed by a bidi override.
 PAYLOADS = (
     "<script>window.__pwned = 1; alert(1)</script>",
     "</script><script>window.__pwned = 2; alert(2)</script>",
@@ -31,6 +32,7 @@ PAYLOADS = (
     '"><svg onload="window.__pwned = 5">',
     "<!-- <script>window.__pwned = 6</script>",
     "&lt;b&gt;not bold&lt;/b&gt; &amp; <b>nor this</b>",
+    "invoice\u202efdp.exe \x1b[2J\x1b]0;title\x07",  # a bidi override that reverses text; terminal controls
 )
 TAGS = ("smoke", "tools", "math", "adversarial", "long")
 SCORERS = ("answer", "tool_used")

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Dialog, Page, Request, Route, expect, s
 from pytest_agenteval.cli import main
 from pytest_agenteval.report.html import render_html
 from pytest_agenteval.report.html_view import build_view
+from pytest_agenteval.report.terminal import printable
 from pytest_agenteval.results.models import RunResult
 from pytest_agenteval.results.store import read_run, write_run
 
@@ -316,20 +317,41 @@ def test_hostile_text_stays_text_everywhere_and_runs_no_script(
     expect(page.locator("h1 .label")).to_have_text(PAYLOADS[0])
     for payload in PAYLOADS:
         needle = payload.split("\u2028")[0]
+        shown = printable(payload)  # controls, line separators, bidi overrides: visible escapes, as in the terminal
         report.filter_text(needle)
         expect(page.locator(".task-row").first).to_be_visible()
         row = page.locator(".task-row").first
         task_cell = row.locator(".vt-cell").nth(2)
-        assert task_cell.evaluate("cell => cell.textContent") == payload
+        assert task_cell.evaluate("cell => cell.textContent") == shown
         row.click()
         detail = page.locator("#detail")
         expect(detail.locator("pre.input")).to_be_visible()
-        assert detail.locator("pre.input").evaluate("pre => pre.textContent") == payload
-        assert payload in page.locator("#detail h2").evaluate("h => h.textContent")
+        assert detail.locator("pre.input").evaluate("pre => pre.textContent") == shown
+        assert shown in page.locator("#detail h2").evaluate("h => h.textContent")
         page.keyboard.press("Escape")
     page.screenshot(path=artifacts / "hostile.png", full_page=True)
     assert_nothing_ran(report)
     assert report.requests == []
+
+
+def test_a_link_to_a_task_opens_it_and_long_text_shows_its_start_with_a_button_for_the_rest(
+        hostile_run: RunResult, tmp_path: Path, open_report: OpenReportFactory) -> None:
+    long_output = "x" * 50_000 + "THE END"
+    tasks = list(hostile_run.tasks)
+    tasks[0] = tasks[0].model_copy(update={"outputs": {"body": long_output}})
+    path = tmp_path / "long.html"
+    path.write_text(render_html(hostile_run.model_copy(update={"tasks": tasks})), encoding="utf-8")
+    rows = build_view(hostile_run)["rows"]
+    index = next(i for i, row in enumerate(rows) if 0 in row["items"])
+    report = open_report(path)
+    report.page.goto(f"{path.as_uri()}#task={index}")
+    report.page.reload()  # a link with the task in its fragment, opened afresh
+    report.page.wait_for_selector("body[data-ready='1']")
+    output = report.page.locator("#detail pre.output")
+    expect(output).to_be_visible()
+    assert len(output.inner_text()) == 20_000
+    report.page.locator("#detail button.more", has_text="show all 50,007 characters").click()
+    assert output.inner_text().endswith("THE END")
 
 
 def test_no_request_leaves_the_page_and_its_policy_blocks_any_that_a_bug_would_make(

@@ -10,6 +10,17 @@
   var GROUPS_SHOWN = 30;
   var STATUS_ORDER = { error: 0, failed: 1, flaky: 2, passed: 3 };
 
+  // Control characters, Unicode line separators and bidirectional overrides are shown as visible escapes, as the
+  // terminal summary shows them: a U+202E in a task id must not make it read as another id. Newlines and tabs stay.
+  var INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+  function visible(text) {
+    return String(text).replace(INVISIBLE, function (c) {
+      var code = c.charCodeAt(0);
+      return code <= 0xff ? "\\x" + ("0" + code.toString(16)).slice(-2) : "\\u" + code.toString(16);
+    });
+  }
+
   // ---- DOM helpers -------------------------------------------------------------------------------------------------
 
   function el(tag, props) {
@@ -20,8 +31,8 @@
           continue;
         }
         if (key === "cls") node.className = props[key];
-        else if (key === "text") node.textContent = String(props[key]);
-        else if (key === "title") node.title = String(props[key]);
+        else if (key === "text") node.textContent = visible(props[key]);
+        else if (key === "title") node.title = visible(props[key]);
         else if (key === "on") {
           for (var ev in props.on) node.addEventListener(ev, props.on[ev]);
         } else if (key.slice(0, 5) === "data-" || key === "role" || key === "tabindex" || key.slice(0, 5) === "aria-") {
@@ -41,7 +52,7 @@
       if (Array.isArray(child)) {
         for (var i = 0; i < child.length; i++) append(node, child[i]);
       } else if (typeof child === "object" && child.nodeType) node.appendChild(child);
-      else node.appendChild(document.createTextNode(String(child)));
+      else node.appendChild(document.createTextNode(visible(child)));
     }
   }
 
@@ -92,7 +103,7 @@
 
   // A <pre> of a value; very long text shows its start and a button for the rest.
   function block(value, cls) {
-    var text = asText(value);
+    var text = visible(asText(value));
     var pre = el("pre", { cls: "value " + (cls || "") });
     if (text.length <= TRUNCATE) {
       pre.textContent = text;
@@ -573,14 +584,14 @@
       var cell = el("div", { cls: "vt-cell" + (c.numeric ? " num" : ""), role: "cell" });
       if (c.key === "status") cell.appendChild(badge(row.status));
       else if (c.key === "passes") cell.textContent = row.passes + "/" + row.runs;
-      else if (c.key === "tags") cell.textContent = row.tags.join(", ");
-      else if (c.key === "reasons") cell.textContent = row.reasons.join("; ");
+      else if (c.key === "tags") cell.textContent = visible(row.tags.join(", "));
+      else if (c.key === "reasons") cell.textContent = visible(row.reasons.join("; "));
       else if (c.key === "tokens") cell.textContent = num(row.tokens);
       else if (c.key === "cost") cell.textContent = money(row.cost);
       else if (c.key === "duration_ms") cell.textContent = ms(row.duration_ms);
-      else if (c.key === "suite") cell.textContent = row.suite.split("/").pop();
-      else cell.textContent = row[c.key] === null ? "" : String(row[c.key]);
-      cell.title = c.key === "suite" ? row.suite : cell.textContent;
+      else if (c.key === "suite") cell.textContent = visible(row.suite.split("/").pop());
+      else cell.textContent = row[c.key] === null ? "" : visible(row[c.key]);
+      cell.title = c.key === "suite" ? visible(row.suite) : cell.textContent;
       return cell;
     });
     var node = el("div", { cls: "vt-row task-row", role: "row", tabindex: "0", "data-row": index }, cells);
