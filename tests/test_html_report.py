@@ -220,12 +220,17 @@ def test_a_report_that_cannot_be_written_is_a_warning_and_the_run_is_still_store
 
 
 def test_the_data_cannot_end_its_script_block_and_parses_back_to_the_run(hostile_run: RunResult) -> None:
-    page = render_html(hostile_run, compress=False)
+    first = hostile_run.tasks[0]
+    nan_score = first.feedback[0].model_copy(update={"score": float("nan")})  # JSON has no NaN: it becomes null
+    run = hostile_run.model_copy(update={"tasks": [first.model_copy(update={"feedback": [nan_score]}),
+                                                   *hostile_run.tasks[1:]]})
+    page = render_html(run, compress=False)
     assert page.count("</script>") == 2 and page.count("<script") == 2
     assert "<!--" not in page and "\u2028" not in page and "\u2029" not in page
     data = re.search(r'<script type="application/json" id="run-data" data-encoding="json">(.*?)</script>', page, re.S)
     assert data is not None
-    embedded = json.loads(data.group(1))
+    embedded = json.loads(data.group(1), parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+    assert embedded["run"]["tasks"][0]["feedback"][0]["score"] is None
     assert [t["task_id"] for t in embedded["run"]["tasks"]] == [t.task_id for t in hostile_run.tasks]
     assert embedded["run"]["tasks"][0]["inputs"]["input"] == PAYLOADS[0]
     assert "default-src 'none'" in page and "http" not in page.split("<style>")[0].replace("http-equiv", "")

@@ -93,7 +93,10 @@ def finite(value: Any) -> Any:
 
 def script_json(data: Any) -> str:
     """JSON text that is safe as the content of a <script> block and still parses to the same value."""
-    text = json.dumps(finite(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError:  # NaN or an infinity somewhere (a score): null, which JSON can hold
+        text = json.dumps(finite(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return _UNSAFE_IN_SCRIPT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
