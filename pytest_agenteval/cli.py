@@ -260,7 +260,7 @@ def cmd_html(args: argparse.Namespace) -> int:
     out: Path = args.output if args.output is not None else args.run.with_suffix(".html")
     if out.is_dir():
         raise CliError(f"-o {out}: is a directory; name the HTML file")
-    if out.suffix == ".json" and os.path.lexists(out):
+    if (out.suffix == ".json" and os.path.lexists(out)) or os.path.realpath(out) == os.path.realpath(args.run):
         raise CliError(f"-o {out}: not replaced, it may be a run file; name an .html file")
     write_or_append(out, render_html(run).encode("utf-8"), append=False)
     print(f"HTML report of run {run.run_id}: written to {out}")

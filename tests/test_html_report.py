@@ -445,7 +445,7 @@ def test_plain_and_compressed_embeddings_render_the_same_table(
     assert shown[0] == shown[1]
 
 
-def test_a_merged_run_renders_from_the_command_line(pytester: pytest.Pytester, open_report: OpenReportFactory) -> None:
+def test_merged_and_resumed_runs_render(pytester: pytest.Pytester, open_report: OpenReportFactory) -> None:
     pytester.makeconftest(TRACED_CONFTEST)
     write_suite(pytester.path / "s.jsonl", [record("paris", "Paris"), record("tokyo", "Tokyo")])
     for shard, selection in (("shard-1", "paris"), ("shard-2", "tokyo")):
@@ -458,4 +458,10 @@ def test_a_merged_run_renders_from_the_command_line(pytester: pytest.Pytester, o
     page = open_report(pytester.path / "all.html").page
     expect(page.locator("h1 code")).to_have_text("all")
     expect(page.locator("#shown-count")).to_have_text("2 of 2 tasks")
+    resumed = pytester.runpytest_subprocess("--eval-suite=s.jsonl", "--eval-store=runs", "--eval-run-id=resumed",
+                                            "--eval-resume=shard-1", "--eval-html=resumed.html")
+    resumed.assert_outcomes(passed=1, deselected=1)
+    page = open_report(pytester.path / "resumed.html").page
+    expect(page.locator("#shown-count")).to_have_text("2 of 2 tasks")  # the result kept from shard-1 included
+    expect(page.locator("header .meta")).to_contain_text("resumed from shard-1")
 
