@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pytest_agenteval.results.build import build_run
+from pytest_agenteval.results.build import aggregate, build_run
 from pytest_agenteval.results.compare import compare
 from pytest_agenteval.results.models import (
     FeedbackRecord,
@@ -177,4 +177,5 @@ def variants_summary(tasks: Sequence[TaskResult], names: list[str]) -> VariantsS
         comparisons.append(PairedComparison(variant=name, against=leader, tasks=len(keys), both_passed=both,
                                             neither_passed=len(keys) - both - len(flips), only_variant=only_variant,
                                             only_against=len(flips) - only_variant, p_value=0.031, flips=flips))
-    return VariantsSummary(names=names, leaderboard=rows, comparisons=comparisons)
+    aggregates = {name: aggregate([t for t in tasks if t.variant == name]) for name in names}
+    return VariantsSummary(names=names, leaderboard=rows, comparisons=comparisons, aggregates=aggregates)

@@ -381,8 +381,9 @@ def test_variants_show_a_leaderboard_a_task_by_variant_matrix_and_pairwise_outco
     section = page.locator("#variants")
     assert hostile_run.variants is not None
     leader = hostile_run.variants.leaderboard[0]
-    expect(section.locator("table").first.locator("tbody tr").first).to_contain_text(
-        f"{leader.passed_tasks}/{leader.total_tasks}")
+    first_row = section.locator("table").first.locator("tbody tr").first
+    expect(first_row).to_contain_text(f"{leader.passed_tasks}/{leader.total_tasks}")
+    expect(first_row).to_contain_text(f"{hostile_run.variants.aggregates[leader.variant].tokens.total:,}")
     comparison = hostile_run.variants.comparisons[0]
     expect(section).to_contain_text(f"{len(comparison.flips)} task(s)")
     matrix = section.locator("table.matrix")
@@ -411,7 +412,9 @@ def test_the_baseline_flips_and_the_failed_gates_say_why(
 @pytest.mark.parametrize("tasks", [10_000])
 def test_ten_thousand_tasks_load_compressed_and_filter(
         tasks: int, tmp_path: Path, open_report: OpenReportFactory, artifacts: Path) -> None:
-    run = synthetic_run(tasks, repeats=1)
+    run = synthetic_run(tasks, repeats=1, base=synthetic_run(tasks, seed=1, run_id="base"))
+    assert run.baseline is not None
+    changed = sum(1 for task in run.baseline.tasks if task.status != "unchanged")
     path = tmp_path / "big.html"
     page_text = render_html(run)
     path.write_text(page_text, encoding="utf-8")
@@ -422,6 +425,8 @@ def test_ten_thousand_tasks_load_compressed_and_filter(
     page = report.page
     expect(page.locator("#shown-count")).to_have_text(f"{tasks:,} of {tasks:,} tasks")
     assert page.locator(".task-row").count() < 60  # rows are rendered as they scroll into view
+    expect(page.locator("#baseline tbody tr")).to_have_count(5 + 100)  # the deltas, then the first changed tasks
+    expect(page.locator("#baseline button.more")).to_have_text(f"show all {changed} changed tasks")
     page.locator("#task-rows").evaluate("body => { body.scrollTop = body.scrollHeight; }")
     expect(page.locator(".task-row", has_text="passed").last).to_be_visible()
     report.filter_text("task-09999")

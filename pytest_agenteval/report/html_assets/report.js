@@ -8,6 +8,7 @@
   var TRUNCATE = 20000;
   var MATRIX_PAGE = 100;
   var GROUPS_SHOWN = 30;
+  var CHANGES_SHOWN = 100;
   var STATUS_ORDER = { error: 0, failed: 1, flaky: 2, passed: 3 };
 
   // Control characters, Unicode line separators and bidirectional overrides are shown as visible escapes, as the
@@ -306,11 +307,14 @@
       summary.leaderboard.forEach(function (row) {
         Object.keys(row.scores).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); });
       });
+      var totals = summary.aggregates || {};
       append(s.body, el("h3", { text: "Leaderboard" }), table(
-        ["rank", "variant", "", "passing tasks", "pass rate", "95% CI", "items"].concat(keys),
+        ["rank", "variant", "", "passing tasks", "pass rate", "95% CI", "items", "tokens", "cost"].concat(keys),
         summary.leaderboard.map(function (row) {
+          var own = totals[row.variant];
           return [String(row.rank), el("td", { cls: "strong" }, row.variant), rateBar(row.pass_rate, row.interval),
-            row.passed_tasks + "/" + row.total_tasks, pct(row.pass_rate), ci(row.interval), String(row.items)]
+            row.passed_tasks + "/" + row.total_tasks, pct(row.pass_rate), ci(row.interval), String(row.items),
+            own ? num(own.tokens.total) : "", own && own.cost !== null ? money(own.cost) : ""]
             .concat(keys.map(function (k) {
               var sc = row.scores[k];
               return sc ? num(sc.score, 3) + " (#" + sc.rank + ")" : "";
@@ -412,13 +416,22 @@
       return t.status !== "unchanged" || t.scorers.some(function (sc) { return sc.flipped; });
     });
     if (changed.length) {
-      append(s.body, el("h3", { text: "Changed tasks" }), table(["task", "change", "baseline", "now", "scorers pass\u2192fail / drift"],
-        changed.map(function (t) {
+      // Regressions first; a long list shows its start and a button for the rest.
+      changed.sort(function (a, b) { return (a.status === "regressed" ? 0 : 1) - (b.status === "regressed" ? 0 : 1); });
+      var changesTable = function (list) {
+        return table(["task", "change", "baseline", "now", "scorers pass\u2192fail / drift"], list.map(function (t) {
           var flipped = t.scorers.filter(function (sc) { return sc.flipped; }).map(function (sc) { return sc.key; });
           return [el("td", null, el("code", { text: t.suite + "::" + t.task_id })),
             el("td", null, badge(changeClass(t.status), t.status)), t.base_passes + "/" + t.base_runs,
             t.passes + "/" + t.runs, (flipped.length ? flipped : t.drift).join(", ")];
-        })));
+        }));
+      };
+      var holder = el("div", null, changesTable(changed.slice(0, CHANGES_SHOWN)));
+      if (changed.length > CHANGES_SHOWN) {
+        append(holder, el("button", { cls: "more", text: "show all " + changed.length + " changed tasks", on: {
+          click: function () { clear(holder); append(holder, changesTable(changed)); } } }));
+      }
+      append(s.body, el("h3", { text: "Changed tasks (" + changed.length + ")" }), holder);
     }
     return s.node;
   }
