@@ -74,6 +74,13 @@ def run_id(text: str) -> str:
     return text
 
 
+def variant_name(text: str) -> str:
+    """argparse type: a variant name, as `eval_variants` keys it (it appears in node ids as `task[NAME]`)."""
+    if not text.strip() or text != text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a variant name: give the name without surrounding spaces")
+    return text
+
+
 SUMMARY_STYLES = ("short", "full")
 RECORD_MODES = ("none", "new", "all")
 MATCH_FIELDS = ("method", "scheme", "host", "port", "path", "query", "body")
@@ -139,6 +146,9 @@ OPTIONS = (
     OptionSpec("--eval-run-id", "id of this run and name of its JSON file (default: UTC time + random suffix)",
                run_id, "ID"),
     OptionSpec("--eval-label", "free label stored with the run (e.g. a model or prompt name)", metavar="TEXT"),
+    OptionSpec("--eval-variant", "run the eval_variants entry NAME: each task x variant x repeat is an item "
+               "(task[NAME], task[NAME-r2]); repeatable. ini: the variants a bare run compares, one per line",
+               variant_name, "NAME", kind="list", ini="eval_variants"),
     OptionSpec("--eval-agent", "agent to evaluate, as module:attribute (used when no eval_agent fixture is defined)",
                import_path, "MOD:ATTR"),
     OptionSpec("--eval-scorers", "scorers, as module:attribute naming a scorer or a list of them "
@@ -178,6 +188,12 @@ OPTIONS = (
                regex, "REGEX", kind="list"),
     OptionSpec("--eval-export-traces", "write each task's spans (its whole trace) as OTLP/JSON, one file per trace, "
                "to DIR: they open in Jaeger, Tempo or Phoenix", metavar="DIR", path=True),
+    OptionSpec("--eval-traces", "grade stored traces instead of calling the agent: OTLP/JSON files or JSONL (as "
+               "--eval-export-traces, the collector's file exporter or Tempo write them) or AG2 trace files, a file "
+               "or a directory; each task gets the trace whose spans carry its id; repeatable, one per ini line",
+               metavar="PATH", kind="list", path=True),
+    OptionSpec("--eval-trace-task-attribute", "with --eval-traces: the span attribute holding the task id "
+               "(default: agenteval.task_id, then ag2.eval.task_id)", metavar="NAME"),
     OptionSpec("--eval-cassettes", "replay each task x repeat's HTTP calls from its own cassette under DIR "
                "(needs the replay extra); requests without a recording fail their item", metavar="DIR", path=True),
     OptionSpec("--eval-record", "with --eval-cassettes: 'none' replays only, 'new' records what is missing, 'all' "
@@ -225,6 +241,9 @@ class EvalOptions:
     match_on: tuple[str, ...] = ()
     export_traces: Path | None = None
     html: Path | None = None
+    variants: tuple[str, ...] = ()
+    traces: tuple[Path, ...] = ()
+    trace_task_attribute: str | None = None
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -276,8 +295,19 @@ def read_options(config: pytest.Config) -> EvalOptions:
             match_on=tuple(values["eval_match_on"]),
             export_traces=Path(values["eval_export_traces"]) if values["eval_export_traces"] else None,
             html=Path(values["eval_html"]) if values["eval_html"] else None,
+            variants=unique_variants(values["eval_variants"]),
+            traces=tuple(Path(path) for path in values["eval_traces"]),
+            trace_task_attribute=values["eval_trace_task_attribute"],
         )
     return config.stash[OPTIONS_KEY]
+
+
+def unique_variants(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The variants to run, each once: a name given twice is a usage error (its items would share node ids)."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise pytest.UsageError(f"--eval-variant / eval_variants: {', '.join(map(repr, repeated))} given twice")
+    return names
 
 
 def eval_repeats(config: pytest.Config, repeats: int) -> int:

@@ -29,10 +29,11 @@ MAX_RERUNS = 3  # of one item, blamed while other agent calls were in flight
 class XdistHooks:
     """Registered on the controller only when xdist is present."""
 
-    def __init__(self, run_id: str, root: Path, repeats: int, suite_suffix: str) -> None:
+    def __init__(self, run_id: str, root: Path, repeats: int, suite_suffix: str, with_variants: bool = False) -> None:
         self.run_id = run_id
         self.root = root
         self.repeats = repeats
+        self.with_variants = with_variants
         self.suite_suffix = suite_suffix
         self.inflight_dir = Path(tempfile.mkdtemp(prefix="agenteval-inflight-"))
         self.suspects: set[str] = set()
@@ -64,7 +65,8 @@ class XdistHooks:
         if others:
             message += (f"; the agent calls of {', '.join(others)} were running in the same worker too, "
                         "so one of them may have crashed it")
-        result = crashed_task_result(crashitem, message, self.root, self.repeats, worker=worker)
+        result = crashed_task_result(crashitem, message, self.root, self.repeats, worker=worker,
+                                     with_variants=self.with_variants)
         setattr(report, REPORT_ATTR, result)  # made here, on the controller
 
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
@@ -76,8 +78,9 @@ class XdistHooks:
         shutil.rmtree(self.inflight_dir, ignore_errors=True)
 
 
-def crashed_task_result(node_id: str, message: str, root: Path, repeats: int, worker: str) -> TaskResult:
-    """The error record of the item `node_id` (`suite.jsonl::task` or `suite.jsonl::task[rK]`)."""
+def crashed_task_result(node_id: str, message: str, root: Path, repeats: int, worker: str,
+                        with_variants: bool = False) -> TaskResult:
+    """The error record of the item `node_id` (`suite.jsonl::task`, `task[rK]`, `task[VARIANT]`, `task[VARIANT-rK]`)."""
     from pytest_agenteval.collect.names import task_id_of
     from pytest_agenteval.collect.records import load_suite
     from pytest_agenteval.run.grade import error_task_result
@@ -86,11 +89,16 @@ def crashed_task_result(node_id: str, message: str, root: Path, repeats: int, wo
 
     suite, _, name = node_id.partition("::")
     encoded, _, suffix = name.partition("[")
-    task_id = task_id_of(encoded)
-    repeat = int(suffix.rstrip("]").removeprefix("r")) if suffix else 1
-    task = Task(task_id=task_id, inputs={"input": None}, repeat=repeat, repeats=repeats, suite=suite)
+    task_id, params = task_id_of(encoded), suffix.removesuffix("]")
+    variant = None
+    if with_variants:
+        params, _, repeat_text = params.rpartition("-") if repeats > 1 else (params, "", "")
+        variant = task_id_of(params)
+        params = repeat_text
+    repeat = int(params.removeprefix("r")) if params else 1
+    task = Task(task_id=task_id, inputs={"input": None}, repeat=repeat, repeats=repeats, suite=suite, variant=variant)
     for loaded in load_suite(root / suite, display_path=suite).records:
         if loaded.record.task_id == task_id:
-            task = loaded.task(suite, repeat, repeats)
+            task = loaded.task(suite, repeat, repeats, variant)
             break
     return error_task_result(task, ErrorInfo(type="WorkerCrashed", message=message), node_id=node_id, worker=worker)

@@ -23,6 +23,7 @@ from pytest_agenteval.collect.fixtures import (
     eval_span_conventions,
     eval_task,
     eval_tracer_provider,
+    eval_variants,
 )
 from pytest_agenteval.collect.selection import SUITE_SUFFIX, add_suites_to_args, select_suites
 from pytest_agenteval.config import WORKER_RUN_ID, add_options, read_options
@@ -42,6 +43,7 @@ __all__ = [
     "eval_span_conventions",
     "eval_task",
     "eval_tracer_provider",
+    "eval_variants",
 ]
 
 
@@ -128,7 +130,8 @@ def configure_controller(config: pytest.Config) -> None:
     config.pluginmanager.register(publisher, "agenteval-publisher")
     # "xdist" when auto-loaded, "xdist.plugin" under PYTEST_DISABLE_PLUGIN_AUTOLOAD with `-p xdist.plugin`.
     if any(config.pluginmanager.hasplugin(name) for name in XDIST_PLUGIN_NAMES):
-        xdist_hooks = XdistHooks(options.run_id, config.rootpath, options.repeats, SUITE_SUFFIX)
+        xdist_hooks = XdistHooks(options.run_id, config.rootpath, options.repeats, SUITE_SUFFIX,
+                                  with_variants=bool(options.variants))
         config.pluginmanager.register(xdist_hooks, "agenteval-xdist")
         if resumed is not None:
             from pytest_agenteval.collect.resume import ResumeXdistHooks

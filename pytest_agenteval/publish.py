@@ -196,6 +196,8 @@ class RunPublisher:
             baseline=options.baseline, fail_on_regression=options.fail_on_regression,
             cassettes=str(options.cassettes) if options.cassettes else None,
             record=options.record if options.cassettes else None,
+            variants=[masked(name) for name in options.variants],
+            traces=[masked(str(path)) for path in options.traces],
         )
         unused: list[str] = []
         if options.cassettes is not None:

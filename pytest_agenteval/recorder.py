@@ -31,13 +31,13 @@ class RunRecorder:
         self.arrived = 0  # results of this session's own items
         self.started = 0  # eval items that started, reported or not (an interrupted one never reports)
         self.collection_errors = 0
-        self._carried: dict[tuple[str, str], TaskResult] = {}
-        self._attempts: dict[tuple[str, str], TaskResult] = {}  # this session's latest result of each item
+        self._carried: dict[tuple[str, str, str | None], TaskResult] = {}
+        self._attempts: dict[tuple[str, str, str | None], TaskResult] = {}  # this session's latest result of each item
 
     def carry_over(self, tasks: Sequence[TaskResult]) -> None:
         """Start from the results of the run being resumed."""
         for task in tasks:
-            self._carried[(task.suite, task.task_id)] = task
+            self._carried[(task.suite, task.task_id, task.variant)] = task
             self.results.append(task)
             if self.journal is not None:
                 self.journal.append_carried(task)
@@ -65,7 +65,7 @@ class RunRecorder:
         # From this process, the result itself (held by nothing else); from a worker, or masked, its JSON.
         result = payload if isinstance(payload, TaskResult) else TaskResult.model_validate_json(payload)
         result.outcome = outcome
-        key = (result.suite, result.task_id)
+        key = (result.suite, result.task_id, result.variant)
         earlier = self._attempts.get(key)  # a rerun (pytest-rerunfailures) replaces the earlier attempt
         if earlier is not None:
             result = result.model_copy(update={"attempts": earlier.attempts + 1})

@@ -20,6 +20,7 @@ class Task:
     repeats: int = 1
     suite: str = ""
     line: int = 0
+    variant: str | None = None  # the `eval_variants` entry whose agent runs it; None without variants
     model_config: Any = field(default=None, compare=False, repr=False)  # from `eval_model_config`, per call
 
     @property

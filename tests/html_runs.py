@@ -1,25 +1,22 @@
-"""Stored runs for the HTML report's tests and benchmark: any size, with repeats, traces, variants, a baseline and
-hostile text, built from the run file's own models (the renderer's only input)."""
+"""Stored runs for the HTML report's tests and benchmark: any size, with repeats, traces, variants (summarized by
+`build_run`, as the plugin does), a baseline and hostile text, built from the run file's own models (the renderer's
+only input)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from pytest_agenteval.results.build import aggregate, build_run
+from pytest_agenteval.results.build import build_run
 from pytest_agenteval.results.compare import compare
 from pytest_agenteval.results.models import (
     FeedbackRecord,
     GateRecord,
-    LeaderboardRow,
-    PairedComparison,
     RunConfig,
     RunResult,
-    TaskFlip,
     TaskResult,
-    VariantsSummary,
 )
-from pytest_agenteval.results.verdicts import judge, wilson
+from pytest_agenteval.results.verdicts import judge
 
 # Each tries a different way out of text: a script block, its end tag, an event handler, a link, a JS line break,
 # markup in entities, text reversed by a bidi override.
@@ -124,12 +121,9 @@ def synthetic_run(n: int, *, repeats: int = 1, variants: Sequence[str] = (), sui
                     concurrency=4, config=config, invalid_records=[f"evals/suite-0.jsonl:{n + 3}: 'inputs.input' is "
                                                                    "missing; every record needs the prompt"],
                     partial=False, exit_status=1, provenance=None, gates=gates(tasks))
-    update: dict[str, Any] = {}
-    if variants:
-        update["variants"] = variants_summary(tasks, list(variants))
-    if base is not None:
-        update["baseline"] = compare(run.tasks, run.run_id, base, run.config.task_pass_rate)
-    return run.model_copy(update=update)
+    if base is None:
+        return run
+    return run.model_copy(update={"baseline": compare(run.tasks, run.run_id, base, run.config.task_pass_rate)})
 
 
 def gates(tasks: Sequence[TaskResult]) -> list[GateRecord]:
@@ -147,35 +141,3 @@ def gates(tasks: Sequence[TaskResult]) -> list[GateRecord]:
                    passed_tasks=math_passed, total_tasks=len(math), passed=math_passed >= 0.95 * len(math)),
     ]
 
-
-def variants_summary(tasks: Sequence[TaskResult], names: list[str]) -> VariantsSummary:
-    """What the plugin's variants support stores; computed plainly here (the report only shows it)."""
-    outcome: dict[str, dict[tuple[str, str], bool]] = {name: {} for name in names}
-    for name in names:
-        groups: dict[tuple[str, str], list[TaskResult]] = {}
-        for result in tasks:
-            if result.variant == name:
-                groups.setdefault((result.suite, result.base_task_id), []).append(result)
-        outcome[name] = {key: judge(group, 1.0).meets_policy for key, group in groups.items()}
-    rates = {name: sum(outcome[name].values()) / len(outcome[name]) for name in names}
-    ranked = sorted(names, key=lambda name: -rates[name])
-    leader = ranked[0]
-    rows = []
-    for rank, name in enumerate(ranked, 1):
-        passed, total = sum(outcome[name].values()), len(outcome[name])
-        bounds = wilson(passed, total)
-        rows.append(LeaderboardRow(rank=rank, variant=name, passed_tasks=passed, total_tasks=total,
-                                   pass_rate=passed / total, interval=(bounds.low, bounds.high),
-                                   items=sum(1 for t in tasks if t.variant == name)))
-    comparisons = []
-    for name in ranked[1:]:
-        keys = outcome[name].keys() & outcome[leader].keys()
-        flips = [TaskFlip(suite=s, task_id=t, passed_by=name if outcome[name][(s, t)] else leader)
-                 for s, t in sorted(keys) if outcome[name][(s, t)] != outcome[leader][(s, t)]]
-        only_variant = sum(1 for flip in flips if flip.passed_by == name)
-        both = sum(1 for key in keys if outcome[name][key] and outcome[leader][key])
-        comparisons.append(PairedComparison(variant=name, against=leader, tasks=len(keys), both_passed=both,
-                                            neither_passed=len(keys) - both - len(flips), only_variant=only_variant,
-                                            only_against=len(flips) - only_variant, p_value=0.031, flips=flips))
-    aggregates = {name: aggregate([t for t in tasks if t.variant == name]) for name in names}
-    return VariantsSummary(names=names, leaderboard=rows, comparisons=comparisons, aggregates=aggregates)

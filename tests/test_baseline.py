@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pytest_agenteval.results.build import aggregate
+from pytest_agenteval.results.aggregates import aggregate
 from pytest_agenteval.results.compare import compare
 from pytest_agenteval.results.models import FeedbackRecord, RunResult, SuiteInfo, TaskResult, TokenRecord
 

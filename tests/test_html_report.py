@@ -395,6 +395,49 @@ def test_variants_show_a_leaderboard_a_task_by_variant_matrix_and_pairwise_outco
     expect(page.locator("#detail")).to_be_visible()
 
 
+VARIANTS_CONFTEST = '''
+import pytest
+from pytest_agenteval import scorer
+
+@scorer
+def echoed(inputs, outputs):
+    return outputs.get("body") == inputs["input"]
+
+@pytest.fixture(scope="session")
+def eval_variants():
+    return {"echo": lambda prompt: prompt, "shout": lambda prompt: prompt.upper()}
+
+@pytest.fixture
+def eval_scorers():
+    return [echoed]
+'''
+
+
+def test_a_real_run_of_two_variants_shows_its_leaderboard_matrix_and_comparison(
+        pytester: pytest.Pytester, open_report: OpenReportFactory, artifacts: Path) -> None:
+    pytester.makeconftest(VARIANTS_CONFTEST)
+    write_suite(pytester.path / "s.jsonl", [record("a"), record("b"), record("C")])
+    result = pytester.runpytest_subprocess("--eval-suite=s.jsonl", "--eval-variant=echo", "--eval-variant=shout",
+                                           "--eval-html=variants.html")
+    result.assert_outcomes(passed=4, failed=2)
+    report = open_report(pytester.path / "variants.html")
+    page = report.page
+    board = page.locator("#variants table").first.locator("tbody tr")
+    expect(board).to_have_count(2)
+    expect(board.first).to_contain_text("echo")
+    expect(board.first).to_contain_text("3/3")
+    expect(board.nth(1)).to_contain_text("1/3")
+    expect(page.locator("#variants")).to_contain_text("2 task(s)")  # a and b: passed by echo only
+    matrix = page.locator("#variants table.matrix")
+    expect(matrix.locator("thead th")).to_have_text(["task", "echo", "shout"])
+    expect(matrix.locator("tbody tr")).to_have_count(3)
+    expect(page.locator("#shown-count")).to_have_text("6 of 6 tasks")
+    page.select_option("#f-variant", "shout")
+    page.select_option("#f-status", "failed")
+    expect(page.locator("#shown-count")).to_have_text("2 of 6 tasks")
+    page.locator("#variants").screenshot(path=artifacts / "variants.png")
+
+
 def test_the_baseline_flips_and_the_failed_gates_say_why(
         hostile_run: RunResult, hostile_report: Path, open_report: OpenReportFactory) -> None:
     report = open_report(hostile_report)

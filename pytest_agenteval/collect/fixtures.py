@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -48,9 +48,22 @@ def eval_agent(request: pytest.FixtureRequest) -> Any:
     """The agent under evaluation; define this fixture in conftest.py, or pass --eval-agent=MOD:ATTR."""
     spec = read_options(request.config).agent
     if spec is None:
+        variants = request.getfixturevalue("eval_variants")
+        if variants:
+            names = ", ".join(map(repr, variants)) if isinstance(variants, Mapping) else repr(variants)
+            pytest.fail(f"eval_variants gives {names}, but no variant is named for this run, so the plugin does not "
+                        "know them when it collects: list them under eval_variants in the ini file (one per line) "
+                        "or pass --eval-variant NAME for each", pytrace=False)
         pytest.fail("no agent to evaluate: define an `eval_agent` fixture in conftest.py "
                     "or pass --eval-agent=package.module:attribute", pytrace=False)
     return import_object(spec, "--eval-agent", request.config)
+
+
+@pytest.fixture(scope="session")
+def eval_variants() -> Mapping[str, Any] | None:
+    """Agents to compare, `{name: agent}`; each task runs once per variant named by `--eval-variant` or the ini's
+    `eval_variants` (names must be known when items are collected). Override it session-scoped in conftest.py."""
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 import pytest
@@ -67,6 +67,39 @@ def run_eval_task(request: pytest.FixtureRequest, eval_agent: Any, eval_scorers:
                   suspects=host.suspects, model_config=eval_model_config)
 
 
+def run_variant_task(request: pytest.FixtureRequest, eval_variants: Any, eval_scorers: Any, eval_budgets: Any,
+                     eval_span_conventions: Sequence[SpanConvention], eval_model_config: Any) -> None:
+    """Run one eval task with the agent of its variant: the test function of EvalItems made with variants."""
+    item = request.node
+    assert isinstance(item, EvalItem) and item.task.variant is not None  # collected with a variant
+    try:
+        agent = variant_agent(eval_variants, item.task.variant)
+    except TypeError as exc:
+        item.fail_wiring(exc, str(exc))
+    host = request.config.stash[HOST_KEY]
+    item.run_eval(host.runtime_for(request), agent, eval_scorers, eval_budgets, tuple(eval_span_conventions),
+                  suspects=host.suspects, model_config=eval_model_config)
+
+
+def run_stored_trace_task(request: pytest.FixtureRequest, eval_scorers: Any, eval_budgets: Any,
+                          eval_span_conventions: Sequence[SpanConvention]) -> None:
+    """Grade one task's stored trace (`--eval-traces`): the test function of EvalItems that call no agent."""
+    item = request.node
+    assert isinstance(item, EvalItem)
+    host = request.config.stash[HOST_KEY]
+    item.run_eval(host.runtime_for(request), None, eval_scorers, eval_budgets, tuple(eval_span_conventions))
+
+
+def variant_agent(variants: Any, name: str) -> Any:
+    """The agent `eval_variants` gives the variant `name`; TypeError when it gives none."""
+    if not isinstance(variants, Mapping):
+        raise TypeError(f"variant {name!r} was asked for, but eval_variants returned {type(variants).__name__}, not a "
+                        "mapping {name: agent}: override the eval_variants fixture (session scope) in conftest.py")
+    if name not in variants:
+        raise TypeError(f"eval_variants has no variant {name!r}; it has: {', '.join(map(repr, variants)) or '(none)'}")
+    return variants[name]
+
+
 # Bad lines of one file shown as items of their own; the rest become one item that counts and lists them (a
 # million error items took 11 minutes to report). Every bad line still reaches the run's invalid_records.
 MAX_INVALID_ITEMS = 20
@@ -76,7 +109,8 @@ class EvalSuite(pytest.File):
     """A JSONL suite file, read line by line: its items in line order, then its warnings."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        repeats = read_options(self.config).repeats
+        options = read_options(self.config)
+        repeats, variants = options.repeats, options.variants or (None,)
         reader = SuiteReader(self.path, self.nodeid)
         self.keyword_sets: dict[tuple[str, ...], set[str]] = {}
         # Every item runs `run_eval_task` under this file: resolve its fixtures once and share them, as pytest
@@ -97,7 +131,7 @@ class EvalSuite(pytest.File):
                 if tag not in markers:  # registered before the first item that carries it (--strict-markers)
                     markers.add(tag)
                     self.config.addinivalue_line("markers", f"{tag}: eval task tag")
-            for item in self._items_for(entry, repeats, fixtureinfo):
+            for item in self._items_for(entry, repeats, variants, fixtureinfo):
                 fixtureinfo = item._fixtureinfo
                 yield item
         if hidden:
@@ -105,9 +139,13 @@ class EvalSuite(pytest.File):
                                             error=summary_of(hidden), hidden=hidden)
         yield from self._warn(reader.warnings())
 
-    def _items_for(self, loaded: LoadedRecord, repeats: int, fixtureinfo: Any = None) -> Iterator[EvalItem]:
-        for repeat in range(1, repeats + 1):
-            yield EvalItem.from_parent(self, task=loaded.task(self.nodeid, repeat, repeats), fixtureinfo=fixtureinfo)
+    def _items_for(self, loaded: LoadedRecord, repeats: int, variants: Sequence[str | None],
+                   fixtureinfo: Any = None) -> Iterator[EvalItem]:
+        """The record's items: each variant (None: no variants) at each repeat, variants side by side."""
+        for index, variant in enumerate(variants):
+            for repeat in range(1, repeats + 1):
+                task = loaded.task(self.nodeid, repeat, repeats, variant, first=index == 0)
+                yield EvalItem.from_parent(self, task=task, fixtureinfo=fixtureinfo)
 
     def keyword_set(self, words: tuple[str, ...]) -> set[str]:
         """One `extra_keyword_matches` set for this suite's items with the same words (pytest only reads it):
@@ -138,17 +176,23 @@ class EvalItem(pytest.Function):
             self.add_marker(tag)
         name = node_name(task.task_id)
         words = (*task.tags, task.task_id) if name != task.task_id else task.tags  # -k: the id as written, too
+        if task.variant is not None:
+            words = (*words, task.variant)
         self.extra_keyword_matches = (self.parent.keyword_set(words) if isinstance(self.parent, EvalSuite)
                                       else set(words))
         parent_id = getattr(self.parent, "id", None)
-        if task.repeats > 1 and parent_id is not None:
+        params = item_params(task)
+        if params is not None and parent_id is not None:
             # pytest >= 9.2 keeps a structured id; without it `--lf` cannot match `name[r1]` (pytest#15045).
-            self._id = parent_id.child(name).with_params(f"r{task.repeat}")
+            self._id = parent_id.child(name).with_params(params)
 
     @classmethod
     def from_parent(cls, parent: pytest.Collector, *, task: Task, **kwargs: Any) -> EvalItem:  # type: ignore[override]
-        name = node_name(task.task_id) if task.repeats == 1 else f"{node_name(task.task_id)}[r{task.repeat}]"
-        item: EvalItem = super().from_parent(parent, name=name, callobj=run_eval_task, task=task, **kwargs)
+        params = item_params(task)
+        name = node_name(task.task_id) if params is None else f"{node_name(task.task_id)}[{params}]"
+        function = (run_stored_trace_task if read_options(parent.config).traces
+                    else run_eval_task if task.variant is None else run_variant_task)
+        item: EvalItem = super().from_parent(parent, name=name, callobj=function, task=task, **kwargs)
         return item
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
@@ -161,7 +205,7 @@ class EvalItem(pytest.Function):
         `suspects` (after an xdist worker died) run alone and are never started ahead."""
         alone = self.nodeid in suspects
         upcoming = [] if alone else [each for each in upcoming_tasks(self, runtime.window) if each.key not in suspects]
-        if runtime.concurrency > 1 and shared_agent_definition(self) is None:
+        if runtime.concurrency > 1 and runtime.stored is None and shared_agent_definition(self) is None:
             warn_once_about_sequential_runs(self)
         # Wiring problems are for the user to fix, not properties of this task: no traceback.
         try:
@@ -229,6 +273,15 @@ class InvalidRecord(pytest.Item):
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return self.path, max(self.error.line - 1, 0), self.name
+
+
+def item_params(task: Task) -> str | None:
+    """What follows the task id in brackets: the variant, the repeat, both (`variant-r2`), or nothing."""
+    repeat = f"r{task.repeat}" if task.repeats > 1 else None
+    if task.variant is None:
+        return repeat
+    variant = node_name(task.variant)
+    return variant if repeat is None else f"{variant}-{repeat}"
 
 
 def invalid_item_name(error: RecordError) -> str:

@@ -48,14 +48,16 @@ class LoadedRecord:
     line: int
     record: SuiteRecord
 
-    def task(self, suite: str, repeat: int, repeats: int) -> Task:
-        """The record as agents and scorers see it, at one repeat; each repeat after the first gets its own copy."""
+    def task(self, suite: str, repeat: int, repeats: int, variant: str | None = None, first: bool = True) -> Task:
+        """The record as agents and scorers see it, at one repeat of one variant; every item but the `first` of the
+        record gets its own copy."""
         record = self.record
         inputs, reference, metadata = record.inputs, record.reference_outputs, record.metadata
-        if repeat > 1:  # an agent that mutates its inputs must not change the next repeat
+        if repeat > 1 or not first:  # an agent that mutates its inputs must not change the next item
             inputs, reference, metadata = copy.deepcopy((inputs, reference, metadata))
         return Task(task_id=record.task_id, inputs=inputs, reference_outputs=reference, tags=record.tags,
-                    metadata=metadata, repeat=repeat, repeats=repeats, suite=suite, line=self.line)
+                    metadata=metadata, repeat=repeat, repeats=repeats, suite=suite, line=self.line,
+                    variant=variant)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,7 +65,7 @@ class ResumeSelector:
 
 
 def key_of(item: EvalItem) -> ItemKey:
-    return item.task.suite, item.task.task_id, item.task.repeat
+    return item.task.suite, item.task.task_id, item.task.variant, item.task.repeat
 
 
 def resume_run(config: pytest.Config) -> ResumedRun:

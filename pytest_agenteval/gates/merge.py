@@ -9,11 +9,13 @@ from collections.abc import Sequence
 
 from pytest_agenteval.gates.rules import judge_gates
 from pytest_agenteval.gates.spec import gate_spec, gate_specs
-from pytest_agenteval.results.build import aggregate, in_suite_order, suite_info
+from pytest_agenteval.results.aggregates import aggregate
+from pytest_agenteval.results.build import in_suite_order, suite_info
 from pytest_agenteval.results.models import RunResult
+from pytest_agenteval.results.variants import summarize_variants
 from pytest_agenteval.results.verdicts import task_verdicts
 
-PER_SHARD_CONFIG = {"pytest_args", "workers"}  # legitimately differ between shards
+PER_SHARD_CONFIG = {"pytest_args", "workers", "variants"}  # legitimately differ between shards (one job a variant)
 
 
 class MergeError(Exception):
@@ -31,7 +33,9 @@ def merge_runs(runs: Sequence[RunResult], run_id: str) -> RunResult:
     check_disjoint(runs)
     tasks = in_suite_order(task for run in runs for task in run.tasks)
     suites, suite = suite_info(tasks)
-    config = first.config.model_copy(update={"pytest_args": [], "workers": len({t.worker for t in tasks})})
+    variants = list(dict.fromkeys(name for run in runs for name in run.config.variants))
+    config = first.config.model_copy(update={"pytest_args": [], "workers": len({t.worker for t in tasks}),
+                                             "variants": variants})
     specs = gate_specs([gate_spec(text) for text in config.fail_under], config.task_pass_rate)
     return first.model_copy(update={
         "run_id": run_id,
@@ -47,6 +51,7 @@ def merge_runs(runs: Sequence[RunResult], run_id: str) -> RunResult:
         "config": config,
         "gates": judge_gates(specs, task_verdicts(tasks, config.task_pass_rate)),
         "baseline": None,
+        "variants": summarize_variants(tasks, config.task_pass_rate, variants),
     })
 
 
@@ -68,11 +73,12 @@ def check_compatible(first: RunResult, other: RunResult) -> None:
 
 
 def check_disjoint(runs: Sequence[RunResult]) -> None:
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str, str | None], str] = {}
     for run in runs:
         for task in run.tasks:
-            key = (task.suite, task.task_id)
+            key = (task.suite, task.task_id, task.variant)
             if key in seen:
-                raise MergeError(f"cannot merge: task {task.suite}::{task.task_id} is in both {seen[key]} and "
+                shown = task.task_id if task.variant is None else f"{task.task_id} (variant {task.variant})"
+                raise MergeError(f"cannot merge: task {task.suite}::{shown} is in both {seen[key]} and "
                                  f"{run.run_id}; shards must not overlap (split them with -k or by suite)")
             seen[key] = run.run_id

@@ -1,6 +1,7 @@
 """Gates: each `--eval-fail-under [KEY=]RATE` judged over per-task verdicts. Pure functions.
 
-Every rate is over tasks, not repeats: a task counts when enough of its repeats pass (`--eval-task-pass-rate`).
+Every rate is over tasks, not repeats (with variants, over the tasks of one variant): a task counts when enough
+of its repeats pass (`--eval-task-pass-rate`).
 Imports nothing from pytest.
 """
 
@@ -10,13 +11,18 @@ from collections.abc import Sequence
 
 from pytest_agenteval.gates.spec import GateSpec
 from pytest_agenteval.results.models import GateKind, GateRecord, RunDiff
-from pytest_agenteval.results.verdicts import TaskVerdict, required_passes, scorer_passes
+from pytest_agenteval.results.verdicts import TaskVerdict, by_variant, required_passes, scorer_passes
 
 EPSILON = 1e-9
 
 
 def judge_gates(specs: Sequence[GateSpec], verdicts: Sequence[TaskVerdict]) -> list[GateRecord]:
-    return [judge_gate(spec, verdicts) for spec in specs]
+    """Each gate over the run's tasks; with variants, each gate once per variant over that variant's tasks."""
+    groups = by_variant(verdicts)
+    if None in groups or not groups:
+        return [judge_gate(spec, verdicts) for spec in specs]
+    return [judge_gate(spec, group).model_copy(update={"variant": variant})
+            for spec in specs for variant, group in groups.items()]
 
 
 def judge_gate(spec: GateSpec, verdicts: Sequence[TaskVerdict]) -> GateRecord:

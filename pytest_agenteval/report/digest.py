@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pytest_agenteval.results.models import FeedbackRecord
 from pytest_agenteval.results.storable import UNSTORABLE
-from pytest_agenteval.results.verdicts import TaskVerdict
+from pytest_agenteval.results.verdicts import TaskVerdict, rows_per_variant
 from pytest_agenteval.tracing.model import ErrorInfo
 
 T = TypeVar("T")
@@ -71,7 +71,7 @@ class CauseGroup:
         """The first few tasks as `suite::task_id` (each clipped to 60 characters), in `width` (at least one)."""
         names: list[str] = []
         for v in self.tasks[:limit]:
-            name = f"{v.suite}::{v.task_id}"
+            name = v.name
             name = name if len(name) <= 60 else f"{name[:57]}..."
             if names and len(", ".join([*names, name])) > width:
                 break
@@ -117,7 +117,7 @@ def group_causes(failing: Sequence[TaskVerdict]) -> list[CauseGroup]:
 
 def rest_by_kind(groups: Sequence[CauseGroup], limit: int = 4) -> str:
     """What groups left unshown hold, per scorer or crash type: `final_answer: 100 tasks, TimeoutError: 3 tasks`."""
-    tasks: dict[str, set[tuple[str, str]]] = {}
+    tasks: dict[str, set[tuple[str, str, str | None]]] = {}
     for group in groups:
         tasks.setdefault(group.kind, set()).update(v.key for v in group.tasks)
     kinds = sorted(tasks.items(), key=lambda kv: -len(kv[1]))
@@ -167,8 +167,12 @@ class Listing:
 
 
 def short_group_rows(judged: list[TaskVerdict], listing: Listing) -> list[tuple[str, int, int]]:
-    """Suites, then tags: within the suite when there is one, across all suites when there are several.
-    Beyond the caps, the rows with the lowest pass rates."""
+    """Suites, then tags: within the suite when there is one, across all suites when there are several; with
+    variants, for each variant. Beyond the caps, the rows with the lowest pass rates."""
+    return rows_per_variant(judged, lambda verdicts: _short_rows(verdicts, listing))
+
+
+def _short_rows(judged: list[TaskVerdict], listing: Listing) -> list[tuple[str, int, int]]:
     suites = list(dict.fromkeys(v.suite for v in judged))
     rows = [_row(suite, [v for v in judged if v.suite == suite]) for suite in suites]
     if len(suites) > 1:

@@ -11,6 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_agenteval.report.digest import CauseGroup, group_causes
+from pytest_agenteval.report.leaderboard import (
+    describe_comparison,
+    flipped_tasks,
+    leaderboard_cells,
+    leaderboard_header,
+)
 from pytest_agenteval.report.terminal import (
     describe_gate,
     failure_reasons,
@@ -19,7 +25,7 @@ from pytest_agenteval.report.terminal import (
     percent,
     printable,
 )
-from pytest_agenteval.results.models import RunDiff, RunResult
+from pytest_agenteval.results.models import RunDiff, RunResult, VariantsSummary
 from pytest_agenteval.results.store import write_or_append
 from pytest_agenteval.results.verdicts import TaskVerdict, gates_passed, task_verdicts
 
@@ -43,7 +49,7 @@ def render_markdown(run: RunResult) -> str:
     title = f"## agenteval run `{run.run_id}`" + (f" ({run.label})" if run.label else "")
     judged = task_verdicts(run.tasks, run.config.task_pass_rate)
     lines = [title, "", *render_gates(run), *render_rejected(run.invalid_records), *render_groups(judged),
-             *render_scorers(run), *render_failing(judged)]
+             *render_scorers(run), *render_variants(run.variants), *render_failing(judged)]
     lines.extend(render_baseline(run.baseline) if run.baseline else [])
     lines.extend(render_totals(run))
     return "\n".join(printable(line) for line in lines)
@@ -95,7 +101,7 @@ def render_failing(judged: list[TaskVerdict]) -> list[str]:
                 [group.describe(), len(group.tasks), named(group)] for group in groups]))])
     return lines + folded(f"all {len(failing)} failing tasks", len(failing), table(
         ["task", "passed", "label", "verdict", "reasons"],
-        [[f"{v.suite}::{v.task_id}", f"{v.passes}/{v.runs}", v.label, "tolerated" if v.meets_policy else "fails",
+        [[v.name, f"{v.passes}/{v.runs}", v.label, "tolerated" if v.meets_policy else "fails",
           "; ".join(failure_reasons(v))] for v in failing]))
 
 
@@ -113,9 +119,23 @@ def render_scorers(run: RunResult) -> list[str]:
                                        for key, c in counts.items()])]
 
 
+def render_variants(summary: VariantsSummary | None) -> list[str]:
+    """The leaderboard, then each variant against the leader: the paired test and every flipped task."""
+    if summary is None:
+        return []
+    lines = ["### Variants", "", "Ranked by the tasks that meet the pass policy; scorer columns rank as AG2's "
+             "`leaderboard(key)` does (pass rate, or mean score).", "",
+             *table(leaderboard_header(summary), leaderboard_cells(summary))]
+    for comparison in summary.comparisons:
+        lines.extend([f"- {describe_comparison(comparison)}"])
+        if comparison.flips:
+            lines.append(f"  - flips: {flipped_tasks(comparison, limit=None)}")
+    return [*lines, ""] if summary.comparisons else lines
+
+
 def render_baseline(diff: RunDiff) -> list[str]:
     changed = [task for task in diff.tasks if task.status != "unchanged" or any(s.flipped for s in task.scorers)]
-    rows = [[f"{task.suite}::{task.task_id}", task.status, f"{task.base_passes}/{task.base_runs}",
+    rows = [[task.name, task.status, f"{task.base_passes}/{task.base_runs}",
              f"{task.passes}/{task.runs}",
              ", ".join(s.key for s in task.scorers if s.flipped) or ", ".join(task.drift)] for task in changed]
     header = f"### Baseline `{diff.base_run_id}`" + (f" ({diff.base_label})" if diff.base_label else "")

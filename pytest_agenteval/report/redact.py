@@ -20,7 +20,7 @@ _MARKERS = re.compile(r"(<redacted(?::[A-Za-z0-9_.-]*)?>)")  # user patterns nev
 # Fields of the stored task model kept as they are: identities and fixed vocabularies (masking them would
 # change which task a result is, or break the schema). docs/secrets.md lists them.
 KEPT_FIELDS = frozenset({"task_id", "base_task_id", "suite", "node_id", "worker", "verdict", "outcome", "kind",
-                         "budget", "trace_id", "span_id", "parent_id", "key", "tags", "type"})
+                         "budget", "trace_id", "span_id", "parent_id", "key", "tags", "type", "variant"})
 # Fields holding nested stored models, masked field by field; any other nested value is the user's data,
 # masked whole, keys included.
 MODEL_FIELDS = frozenset({"exception", "error", "tokens", "feedback", "trace_ref", "budget_violations", "trace",

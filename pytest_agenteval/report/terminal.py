@@ -25,6 +25,7 @@ from pytest_agenteval.report.digest import (
     rest_by_kind,
     short_group_rows,
 )
+from pytest_agenteval.report.leaderboard import variant_lines
 from pytest_agenteval.report.replays import replay_lines
 from pytest_agenteval.results.models import (
     ChangeStatus,
@@ -35,7 +36,7 @@ from pytest_agenteval.results.models import (
     RunResult,
     TaskResult,
 )
-from pytest_agenteval.results.verdicts import TaskVerdict, required_passes, task_verdicts, wilson
+from pytest_agenteval.results.verdicts import TaskVerdict, required_passes, rows_per_variant, task_verdicts, wilson
 from pytest_agenteval.tracing.model import ErrorInfo
 
 MAX_SHOWN = 300
@@ -134,7 +135,8 @@ def summary_entries(run: RunResult, json_path: str | None, *, full: bool, gates:
         entries.extend((f"  {'PASS' if g.passed else 'FAIL'} {describe_gate(g)}", not g.passed) for g in run.gates)
     entries.extend((line, True) for line in _rejected_lines(run.invalid_records, listing))
     plain = [*_count_lines(run, listing), *_group_lines(judged, listing), *_scorer_lines(run, listing),
-             *_repeat_lines(judged, run.config.task_pass_rate, listing), *_failing_lines(judged, listing)]
+             *variant_lines(run.variants), *_repeat_lines(judged, run.config.task_pass_rate, listing),
+             *_failing_lines(judged, listing)]
     plain.extend(_baseline_lines(run.baseline, listing) if run.baseline else [])
     plain.extend(_total_lines(run))
     plain.append(f"run JSON: {json_path}" if json_path else "run JSON: not written (pass --eval-store=DIR to keep it)")
@@ -235,7 +237,11 @@ def interval(passes: int, runs: int) -> str:
 
 
 def group_rows(judged: list[TaskVerdict]) -> list[tuple[str, int, int]]:
-    """(group, passing tasks, tasks) for each suite, then each tag within it."""
+    """(group, passing tasks, tasks) for each suite, then each tag within it; with variants, for each variant."""
+    return rows_per_variant(judged, _suite_and_tag_rows)
+
+
+def _suite_and_tag_rows(judged: list[TaskVerdict]) -> list[tuple[str, int, int]]:
     rows = []
     for suite in dict.fromkeys(v.suite for v in judged):
         in_suite = [v for v in judged if v.suite == suite]
@@ -256,7 +262,7 @@ def _repeat_lines(judged: list[TaskVerdict], required: float, listing: Listing) 
              f"{labels['fail']} fail"]
     listed = [v for v in judged if v.label != "pass" and (listing.full or v.label == "flaky")]
     shown = listing.capped(listed, SHORT_FLAKY, "flaky tasks", lambda v: (v.meets_policy, v.rate))
-    lines.extend(f"  {v.label:<5}  {v.suite}::{v.task_id}  {v.passes}/{v.runs}  pass@{v.runs}={v.pass_at_k:.2f} "
+    lines.extend(f"  {v.label:<5}  {v.name}  {v.passes}/{v.runs}  pass@{v.runs}={v.pass_at_k:.2f} "
                  f"pass^{v.runs}={v.pass_hat_k:.2f}  {interval(v.passes, v.runs)}" for v in shown)
     lines.extend([f"  ... and {len(listed) - len(shown)} more flaky tasks"] if len(shown) < len(listed) else [])
     return lines
@@ -291,7 +297,7 @@ def _task_by_task(judged: list[TaskVerdict]) -> list[str]:
     lines = ["failing tasks:"]
     for v in failing:
         verdict = "tolerated" if v.meets_policy else f"needs {required_passes(v.required, v.runs)}"
-        lines.append(f"  {v.suite}::{v.task_id}  {v.passes}/{v.runs} passed ({verdict})")
+        lines.append(f"  {v.name}  {v.passes}/{v.runs} passed ({verdict})")
         lines.extend(f"    {reason}" for reason in failure_reasons(v))
     return lines
 
@@ -337,7 +343,7 @@ def _baseline_lines(diff: RunDiff, listing: Listing) -> list[str]:
     label = f" (label {diff.base_label})" if diff.base_label else ""
     changes: list[tuple[int, str]] = []
     for task in diff.tasks:
-        name = f"{task.suite}::{task.task_id}"
+        name = task.name
         flipped = [s.key for s in task.scorers if s.flipped]
         if task.status in ("regressed", "fixed") or flipped:
             scorers = f"  scorers pass->fail: {', '.join(flipped)}" if flipped else ""
@@ -369,6 +375,7 @@ def describe_gate(gate: GateRecord) -> str:
         flips = gate.total_tasks - gate.passed_tasks
         return f"regression: {flips} pass->fail flip(s) against baseline {gate.name} {where}"
     subject = {"suite": "suite", "tag": f"tag {gate.name}", "scorer": f"scorer {gate.name}"}[gate.kind]
+    subject += f" of variant {gate.variant}" if gate.variant is not None else ""
     if gate.problem is not None or gate.rate is None or gate.required is None:
         return f"{subject}: {gate.problem} {where}"
     measured = f"{subject}: {gate.rate:.1%} of tasks pass ({gate.passed_tasks}/{gate.total_tasks})"

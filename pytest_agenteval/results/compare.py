@@ -1,6 +1,6 @@
 """Compare a run with a baseline run, task by task and scorer by scorer. Pure functions.
 
-Tasks match by (suite, task id); a task whose inputs or reference outputs changed is `drifted`, not compared.
+Tasks match by (suite, task id, variant); a task whose inputs or reference outputs changed is `drifted`, not compared.
 Both runs are judged by the current run's task pass rate. Imports nothing from pytest.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from pytest_agenteval.results.build import aggregate
+from pytest_agenteval.results.aggregates import aggregate
 from pytest_agenteval.results.models import ChangeStatus, Pair, RunDiff, RunResult, ScorerChange, TaskChange, TaskResult
 from pytest_agenteval.results.verdicts import TaskVerdict, required_passes, scorer_passes, task_verdicts
 
@@ -41,7 +41,7 @@ def compare(tasks: Sequence[TaskResult], run_id: str, base: RunResult, task_pass
 def compare_task(now: TaskVerdict | None, then: TaskVerdict | None) -> TaskChange:
     either = now or then
     assert either is not None  # every key comes from one side or the other
-    change = TaskChange(suite=either.suite, task_id=either.task_id, status=status(now, then),
+    change = TaskChange(suite=either.suite, task_id=either.task_id, variant=either.variant, status=status(now, then),
                         passes=now.passes if now else 0, runs=now.runs if now else 0,
                         base_passes=then.passes if then else 0, base_runs=then.runs if then else 0)
     if now is None or then is None:

@@ -271,8 +271,8 @@ def parse_journal(path: Path, data: bytes, modified: float) -> JournalContent:
     lines = data.split(b"\n")
     content = JournalContent(path, None, modified=modified)
     content.header = read_header(path, lines[0], content.problems)
-    carried: dict[tuple[str, str], TaskResult] = {}
-    new: dict[tuple[str, str], TaskResult] = {}  # a later attempt of an item (a rerun) replaces the earlier
+    carried: dict[tuple[str, str, str | None], TaskResult] = {}
+    new: dict[tuple[str, str, str | None], TaskResult] = {}  # a later attempt of an item (a rerun) replaces the earlier
     for number, line in enumerate(lines[1:-1], start=2):
         entry = read_entry(path, number, line, content.problems)
         if entry is None:
@@ -290,9 +290,9 @@ def parse_journal(path: Path, data: bytes, modified: float) -> JournalContent:
     return content
 
 
-def task_key(task: TaskResult) -> tuple[str, str]:
-    """Which item a result belongs to: its suite and its run task id (`id#repeat` with repeats)."""
-    return task.suite, task.task_id
+def task_key(task: TaskResult) -> tuple[str, str, str | None]:
+    """Which item a result belongs to: its suite, its run task id (`id#repeat` with repeats) and its variant."""
+    return task.suite, task.task_id, task.variant
 
 
 def read_header(path: Path, line: bytes, problems: list[str]) -> JournalHeader | None:

@@ -137,6 +137,7 @@ class GateRecord(Record):
     total_tasks: int = 0
     passed: bool
     problem: str | None = None  # why it could not be measured, or what broke it
+    variant: str | None = None  # with variants, every rate gate is judged for each variant apart
 
 
 class Pair(Record):
@@ -164,6 +165,7 @@ class TaskChange(Record):
 
     suite: str
     task_id: str
+    variant: str | None = None
     status: ChangeStatus
     base_passes: int = 0
     base_runs: int = 0
@@ -174,6 +176,10 @@ class TaskChange(Record):
     tokens: Pair = Field(default_factory=Pair)  # mean total tokens per repeat
     duration_ms: Pair = Field(default_factory=Pair)  # mean per repeat
     cost: Pair = Field(default_factory=Pair)  # mean per repeat
+
+    @property
+    def name(self) -> str:
+        return f"{self.suite}::{self.task_id}" + (f"[{self.variant}]" if self.variant is not None else "")
 
 
 class RunDiff(Record):
@@ -317,6 +323,7 @@ class RunConfig(Record):
     baseline: str | None = None  # as given: a path or "latest"
     fail_on_regression: bool = False
     variants: list[str] = Field(default_factory=list)  # the variants that ran (eval_variants / --eval-variant)
+    traces: list[str] = Field(default_factory=list)  # --eval-traces: graded from these stored traces, no agent ran
     cassettes: str | None = None  # --eval-cassettes, as given
     record: str | None = None  # --eval-record, when cassettes are on
 

@@ -15,7 +15,7 @@ from pytest_agenteval.results.journal import journal_path
 from pytest_agenteval.results.models import RunResult, TaskResult
 from pytest_agenteval.results.store import LATEST, RunFileError, read_run, run_path, stored_runs
 
-ItemKey = tuple[str, str, int]  # suite, task id (without the repeat), repeat
+ItemKey = tuple[str, str, str | None, int]  # suite, task id (without the repeat), variant, repeat
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class ResumedRun:
 
 
 def item_key(task: TaskResult) -> ItemKey:
-    return task.suite, task.base_task_id, task.repeat
+    return task.suite, task.base_task_id, task.variant, task.repeat
 
 
 def resolve_resumed_run(given: str, store: Path | None) -> ResumedRun:

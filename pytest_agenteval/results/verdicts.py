@@ -6,7 +6,7 @@ Pure functions over stored `TaskResult`s; imports nothing from pytest.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,6 +34,7 @@ class TaskVerdict:
     passes: int
     runs: int
     required: float  # the --eval-task-pass-rate it is judged by
+    variant: str | None = None
     results: tuple[TaskResult, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -64,8 +65,17 @@ class TaskVerdict:
         return wilson(self.passes, self.runs)
 
     @property
-    def key(self) -> tuple[str, str]:
-        return self.suite, self.task_id
+    def key(self) -> tuple[str, str, str | None]:
+        return self.suite, self.task_id, self.variant
+
+    @property
+    def name(self) -> str:
+        """`suite::task_id`, with `[variant]` when it has one."""
+        return task_name(self.suite, self.task_id, self.variant)
+
+
+def task_name(suite: str, task_id: str, variant: str | None) -> str:
+    return f"{suite}::{task_id}" + (f"[{variant}]" if variant is not None else "")
 
 
 def repeat_passed(task: TaskResult) -> bool:
@@ -106,10 +116,10 @@ def wilson(passes: int, n: int, z: float = Z_95) -> Interval:
 
 
 def task_verdicts(tasks: Iterable[TaskResult], required: float) -> list[TaskVerdict]:
-    """Group repeats by (suite, task id) in first-seen order and judge each group."""
-    groups: dict[tuple[str, str], list[TaskResult]] = {}
+    """Group repeats by (suite, task id, variant) in first-seen order and judge each group."""
+    groups: dict[tuple[str, str, str | None], list[TaskResult]] = {}
     for task in tasks:
-        groups.setdefault((task.suite, task.base_task_id), []).append(task)
+        groups.setdefault((task.suite, task.base_task_id, task.variant), []).append(task)
     return [judge(repeats, required) for repeats in groups.values()]
 
 
@@ -122,6 +132,7 @@ def judge(repeats: Sequence[TaskResult], required: float) -> TaskVerdict:
         passes=sum(1 for task in repeats if repeat_passed(task)),
         runs=len(repeats),
         required=required,
+        variant=first.variant,
         results=tuple(repeats),
     )
 
@@ -132,6 +143,28 @@ def scorer_passes(key: str, repeats: Sequence[TaskResult]) -> int | None:
     if not any(fb.key == key for task in repeats for fb in task.feedback):
         return None
     return sum(1 for task in repeats if (found := [fb.passed for fb in task.feedback if fb.key == key]) and all(found))
+
+
+def by_variant(verdicts: Sequence[TaskVerdict]) -> dict[str | None, list[TaskVerdict]]:
+    """The verdicts of each variant, in first-seen order (one group, None, without variants)."""
+    groups: dict[str | None, list[TaskVerdict]] = {}
+    for verdict in verdicts:
+        groups.setdefault(verdict.variant, []).append(verdict)
+    return groups
+
+
+GroupRow = tuple[str, int, int]  # a group's name, its tasks that meet the pass policy, its tasks
+
+
+def rows_per_variant(verdicts: list[TaskVerdict], rows_of: Callable[[list[TaskVerdict]], list[GroupRow]]) -> list[
+        GroupRow]:
+    """`rows_of` the verdicts, or of each variant's apart, its top rows named `[variant] suite` (indented rows,
+    tags, stay under them)."""
+    groups = by_variant(verdicts)
+    if None in groups:
+        return rows_of(verdicts)
+    return [(name if name.startswith(" ") else f"[{variant}] {name}", passed, total)
+            for variant, group in groups.items() for name, passed, total in rows_of(group)]
 
 
 def gates_passed(gates: Sequence[GateRecord]) -> bool:

@@ -30,6 +30,7 @@ from pytest_agenteval.results.storable import (
     repaired,
     storable,
 )
+from pytest_agenteval.run.stored_traces import StoredOutputs
 from pytest_agenteval.scoring.core import Feedback, ScoreContext, Scorer, ScoringLimits, apply_scorers
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.build import build_trace
@@ -53,6 +54,7 @@ class Evaluation:
     budgets: Budgets = field(default_factory=Budgets)  # the limits it ran under
     replay: ReplayRecord | None = None  # with --eval-cassettes: what its cassette did
     cost_estimated: bool = False  # some cost came from tokens and the model name (genai-prices), not from spans
+    failed_in: str | None = None  # what raised the task's exception when it was not the agent
 
     @property
     def failing_feedback(self) -> list[Feedback]:
@@ -78,8 +80,16 @@ def empty_trace_notes(captured: CapturedRun, scorers: Sequence[Scorer], agent: s
 
 def task_attributes(task: Task, run_id: str) -> dict[str, str | int]:
     """Attributes stamped on the task's root span."""
-    return {"agenteval.run_id": run_id, "agenteval.task_id": task.run_task_id,
-            "agenteval.suite": task.suite, "agenteval.repeat": task.repeat}
+    attributes: dict[str, str | int] = {"agenteval.run_id": run_id, "agenteval.task_id": task.run_task_id,
+                                        "agenteval.suite": task.suite, "agenteval.repeat": task.repeat}
+    if task.variant is not None:
+        attributes["agenteval.variant"] = task.variant
+    return attributes
+
+
+def recorded_outputs(returned: Any) -> dict[str, Any]:
+    """AG2's outputs of what the agent returned; an answer read back from a stored trace is kept as it was."""
+    return returned.outputs() if isinstance(returned, StoredOutputs) else normalize_outputs(returned)
 
 
 async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], budgets: Budgets,
@@ -90,7 +100,7 @@ async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], bu
     the agent made of it (clients retry and wrap errors)."""
     if replay is not None and replay.misses and not isinstance(captured.exception, CassetteMissError):
         captured = replace(captured, exception=CassetteMissError(replay.misses[0]))
-    outputs = normalize_outputs(captured.output) if captured.exception is None else {}
+    outputs = recorded_outputs(captured.output) if captured.exception is None else {}
     crash = captured.exception
     exception = ErrorInfo.from_exception(crash) if crash is not None else None
     trace = build_trace(
@@ -196,6 +206,8 @@ def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Pr
         worker=worker,
         replay=evaluation.replay,
         cost_estimated=evaluation.cost_estimated,
+        failed_in=evaluation.failed_in,
+        variant=None if task.variant is None else clean_text(task.variant),
     )
 
 
@@ -216,6 +228,7 @@ def _bare_result(task: Task, problems: Problems, node_id: str, worker: str) -> T
     return TaskResult(task_id=clean_text(task.run_task_id), inputs={}, tags=[clean_text(tag) for tag in task.tags],
                       base_task_id=clean_text(task.task_id), repeat=task.repeat, suite=clean_text(task.suite),
                       line=task.line, node_id=clean_text(node_id), verdict="error", worker=worker,
+                      variant=None if task.variant is None else clean_text(task.variant),
                       exception=ErrorInfo(UNSTORABLE, describe_problems(problems)))
 
 

@@ -23,6 +23,7 @@ from pytest_agenteval.warning_types import TraceWarning
 if TYPE_CHECKING:
     from pytest_agenteval.config import EvalOptions
     from pytest_agenteval.run.runtime import EvalRuntime
+    from pytest_agenteval.tracing.stored import StoredTraces
 
 EVENT_LOOP_FIXTURE = "agenteval_event_loop"
 
@@ -40,6 +41,9 @@ class RuntimeHost:
         self.worker_id: str = str(workerinput.get("workerid", "main"))
         self.suspects: frozenset[str] = frozenset(workerinput.get(SUSPECTS, ()))
         self.frozen = False
+        missing = [str(path) for path in options.traces if not path.exists()]
+        if missing:
+            raise pytest.UsageError(f"--eval-traces: no such file or directory: {', '.join(missing)}")
 
     def runtime_for(self, request: pytest.FixtureRequest) -> EvalRuntime:
         """This process's runtime, started at the first eval item that runs."""
@@ -64,8 +68,23 @@ class RuntimeHost:
             self.runtime = EvalRuntime(self.options.run_id, concurrency=self.options.concurrency,
                                        timeout=self.options.timeout, scorer_timeout=self.options.scorer_timeout,
                                        loop=loop, inflight_log=log, replay=replay,
-                                       export_traces=self.options.export_traces)
+                                       export_traces=self.options.export_traces, stored=self._stored_traces())
         return self.runtime
+
+    def _stored_traces(self) -> StoredTraces | None:
+        """With --eval-traces, every stored trace, read once per process; what cannot be read is warned about
+        (file and line) and reaches the error of each task left without a trace."""
+        if not self.options.traces:
+            return None
+        from pytest_agenteval.tracing.stored import TraceFileError, read_stored_traces
+
+        try:
+            stored = read_stored_traces(self.options.traces, self.options.trace_task_attribute)
+        except TraceFileError as exc:  # removed since configure
+            raise pytest.UsageError(f"--eval-traces: {exc}") from None
+        for problem in stored.problems:
+            warnings.warn(TraceWarning(f"--eval-traces: {problem}"), stacklevel=1)
+        return stored
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:

@@ -1,7 +1,8 @@
 """Which upcoming items may have their agent calls started early.
 
 Only items that will run next in this process, get the very same agent object (a session-scoped,
-unparametrized `eval_agent`), and are not marked skip. Reads pytest's run order, or the xdist worker's queue.
+unparametrized `eval_agent`, or the same entry of a session-scoped `eval_variants`), and are not marked skip.
+Reads pytest's run order, or the xdist worker's queue.
 """
 
 from __future__ import annotations
@@ -16,16 +17,19 @@ from pytest_agenteval.run.runtime import PendingTask
 from pytest_agenteval.run.worker_queue import worker_queue
 
 AGENT_FIXTURE = "eval_agent"
+VARIANTS_FIXTURE = "eval_variants"
 
 
-def shared_agent_definition(item: pytest.Function) -> Any | None:
-    """The FixtureDef that gives this item its agent, when every item using it gets the same object."""
+def shared_agent_definition(item: pytest.Function) -> tuple[Any, str | None] | None:
+    """The FixtureDef that gives this item its agent, and its variant, when every item using both gets the same
+    object."""
+    variant = getattr(getattr(item, "task", None), "variant", None)
     # `_fixtureinfo` is private but stable; pytest-asyncio reads it the same way.
-    definitions = item._fixtureinfo.name2fixturedefs.get(AGENT_FIXTURE, ())
+    definitions = item._fixtureinfo.name2fixturedefs.get(AGENT_FIXTURE if variant is None else VARIANTS_FIXTURE, ())
     if not definitions:
         return None
     definition = definitions[-1]
-    return definition if definition.scope == "session" and not definition.params else None
+    return (definition, variant) if definition.scope == "session" and not definition.params else None
 
 
 def upcoming_tasks(item: pytest.Function, limit: int) -> list[PendingTask]:
@@ -38,17 +42,18 @@ def upcoming_tasks(item: pytest.Function, limit: int) -> list[PendingTask]:
     found: list[PendingTask] = []
     for following in _following_items(item, limit):
         task = getattr(following, "task", None)
-        if task is not None and isinstance(following, pytest.Function) and _candidate(following) is definition:
+        if task is not None and isinstance(following, pytest.Function) and _candidate(following) == definition:
             found.append(PendingTask(following.nodeid, task))
     return found
 
 
-def _candidate(item: pytest.Function) -> Any | None:
+def _candidate(item: pytest.Function) -> tuple[Any, str | None] | None:
     """The shared agent definition of an item that may be started early (not skipped); computed once per
     item, since each item looks at the window after it."""
     if CANDIDATE_KEY not in item.stash:
         item.stash[CANDIDATE_KEY] = None if _skipped(item) else shared_agent_definition(item)
-    return item.stash[CANDIDATE_KEY]
+    candidate: tuple[Any, str | None] | None = item.stash[CANDIDATE_KEY]
+    return candidate
 
 
 def _skipped(item: pytest.Item) -> bool:

@@ -27,12 +27,14 @@ from pytest_agenteval.run.grade import Evaluation, grade, task_attributes
 from pytest_agenteval.run.inflight import InflightLog
 from pytest_agenteval.run.interrupts import InterruptWatch
 from pytest_agenteval.run.isolation import TaskOutput, current_output, route_output
+from pytest_agenteval.run.stored_traces import TraceLookupError, output_attributes, stored_capture
 from pytest_agenteval.run.threads import DaemonExecutor
 from pytest_agenteval.scoring.core import Scorer, ScoringLimits
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.capture import CapturedRun, TaskTracer
 from pytest_agenteval.tracing.conventions import SpanConvention
 from pytest_agenteval.tracing.otlp import otlp_document
+from pytest_agenteval.tracing.stored import StoredTraces
 
 T = TypeVar("T")
 SCORER_THREADS = 8  # sync scorers run on threads only when --eval-scorer-timeout bounds them
@@ -65,8 +67,9 @@ class EvalRuntime:
     def __init__(self, run_id: str, *, concurrency: int, timeout: float | None = None,
                  scorer_timeout: float | None = None, loop: asyncio.AbstractEventLoop | None = None,
                  inflight_log: InflightLog | None = None, replay: ReplaySession | None = None,
-                 export_traces: Path | None = None) -> None:
+                 export_traces: Path | None = None, stored: StoredTraces | None = None) -> None:
         self.run_id = run_id
+        self.stored = stored  # with --eval-traces: tasks are graded from these, no agent is called
         self.export_traces = export_traces  # with --eval-export-traces: each task's spans as OTLP/JSON
         self.replay = replay  # with --eval-cassettes: each task's HTTP calls go to its own cassette
         self.concurrency = concurrency
@@ -92,7 +95,14 @@ class EvalRuntime:
                  upcoming: Sequence[PendingTask] = (), conventions: Sequence[SpanConvention] = (),
                  *, alone: bool = False, model_config: Any = None) -> tuple[Evaluation, TaskOutput]:
         """Run (or collect the prefetched run of) one task, prefetch `upcoming`, then grade it (user span
-        conventions tried before the built-in ones). `alone`: no other agent call runs meanwhile."""
+        conventions tried before the built-in ones). `alone`: no other agent call runs meanwhile. With stored
+        traces, the task's stored trace is graded instead, and `agent` is not used."""
+        if self.stored is not None:
+            captured = stored_capture(self.stored, task, conventions)
+            evaluation = self.wait(grade(task, captured, scorers, budgets, conventions, self.scoring))
+            if isinstance(captured.exception, TraceLookupError):
+                evaluation = replace(evaluation, failed_in="--eval-traces")
+            return evaluation, TaskOutput()
         call = self._call_for(agent)
         if alone and key not in self.pending and self.pending:
             self.wait(asyncio.wait(list(self.pending.values())))  # let earlier prefetches finish first
@@ -212,9 +222,13 @@ class EvalRuntime:
 
 
 def write_otlp(directory: Path, captured: CapturedRun) -> CapturedRun:
-    """Write `directory/<trace id>.json`, the task's whole trace (root span first), whole or not at all. A write
-    that fails (a full disk) is a note on the run, never the task's error: the agent's answer is still graded."""
-    spans = (*((captured.root,) if captured.root is not None else ()), *captured.spans)
+    """Write `directory/<trace id>.json`, the task's whole trace (root span first, with the agent's answer on it,
+    so `--eval-traces` grades it again), whole or not at all. A write that fails (a full disk) is a note on the
+    run, never the task's error: the agent's answer is still graded."""
+    root = captured.root
+    if root is not None and captured.exception is None:
+        root = replace(root, attributes={**root.attributes, **output_attributes(captured.output)})
+    spans = (*((root,) if root is not None else ()), *captured.spans)
     target = directory / f"{captured.trace_id}.json"
     partial = target.with_suffix(".json.partial")
     try:

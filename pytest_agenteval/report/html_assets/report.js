@@ -421,7 +421,8 @@
       var changesTable = function (list) {
         return table(["task", "change", "baseline", "now", "scorers pass\u2192fail / drift"], list.map(function (t) {
           var flipped = t.scorers.filter(function (sc) { return sc.flipped; }).map(function (sc) { return sc.key; });
-          return [el("td", null, el("code", { text: t.suite + "::" + t.task_id })),
+          var name = t.suite + "::" + t.task_id + (t.variant ? "[" + t.variant + "]" : "");
+          return [el("td", null, el("code", { text: name })),
             el("td", null, badge(changeClass(t.status), t.status)), t.base_passes + "/" + t.base_runs,
             t.passes + "/" + t.runs, (flipped.length ? flipped : t.drift).join(", ")];
         }));
