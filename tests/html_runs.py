@@ -89,6 +89,14 @@ def task(index: int, *, suites: int, repeat: int, variant: str | None, failing: 
         "trace": trace(index, hostile, tool_error),
         "budgets": {"max_tokens": 2000},
     }
+    if index % 11 == 3:  # over its token budget
+        data["budget_violations"] = [{"budget": "tokens", "limit": 2000, "actual": 2500}]
+        data["budget_violation"] = True
+    if index % 6 == 2:  # replayed from a cassette; some with a request it had no recording for
+        missed = index % 12 == 2
+        data["replay"] = {"status": "missed" if missed else "replayed", "cassette": f"suite/{base_id}/r{repeat}.json",
+                          "played": 2, "misses": [f"POST https://api.example.com/v1/chat ({hostile or index})"]
+                          if missed else []}
     if crashed:
         data["exception"] = {"type": "ValueError", "message": hostile or f"agent exploded on question {index}"}
         data["traceback"] = ('Traceback (most recent call last):\n  File "agent.py", line 12, in run\n'
@@ -120,7 +128,8 @@ def synthetic_run(n: int, *, repeats: int = 1, variants: Sequence[str] = (), sui
                     created_at="2026-12-02T03:00:00+00:00", duration_ms=1234.5, target="agents:research",
                     concurrency=4, config=config, invalid_records=[f"evals/suite-0.jsonl:{n + 3}: 'inputs.input' is "
                                                                    "missing; every record needs the prompt"],
-                    partial=False, exit_status=1, provenance=None, gates=gates(tasks))
+                    partial=False, exit_status=1, provenance=None, gates=gates(tasks),
+                    unused_cassettes=["suite/retired-task/r1.json"])
     if base is None:
         return run
     return run.model_copy(update={"baseline": compare(run.tasks, run.run_id, base, run.config.task_pass_rate)})

@@ -73,6 +73,7 @@ class OpenReport:
     page: Page
     requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # uncaught exceptions in the page's script
 
     def count(self) -> str:
         return self.page.locator("#shown-count").inner_text()
@@ -110,7 +111,7 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def open_report(browser: Browser) -> Iterator[OpenReportFactory]:
-    contexts = []
+    contexts, reports = [], []
 
     def opener(path: Path) -> OpenReport:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -136,6 +137,8 @@ def open_report(browser: Browser) -> Iterator[OpenReportFactory]:
         context.route("**/*", on_route)
         page.on("request", on_request)
         page.on("dialog", on_dialog)
+        page.on("pageerror", lambda error: report.errors.append(str(error)))
+        reports.append(report)
         page.goto(path.as_uri())
         page.wait_for_selector("body[data-ready='1']", timeout=30_000)
         return report
@@ -143,6 +146,7 @@ def open_report(browser: Browser) -> Iterator[OpenReportFactory]:
     yield opener
     for context in contexts:
         context.close()
+    assert [error for report in reports for error in report.errors] == []
 
 
 @pytest.fixture(scope="module")
@@ -313,6 +317,24 @@ def test_a_task_shows_its_repeats_with_pass_at_k_its_scorers_and_its_trace(
     page.screenshot(path=artifacts / "task-detail.png")
     page.keyboard.press("Escape")
     expect(detail).to_be_hidden()
+
+
+def test_a_task_shows_its_budget_overrun_and_its_replay_misses(
+        hostile_report: Path, open_report: OpenReportFactory) -> None:
+    report = open_report(hostile_report)
+    page = report.page
+    report.filter_text("task-00014")  # over its token budget, and replayed with a miss
+    page.select_option("#f-variant", "gpt-4o")
+    report.open_task("task-00014")
+    detail = page.locator("#detail")
+    expect(detail.locator(".fact", has_text="over budget")).to_have_text("over budgettokens: 2,500 > 2,000")
+    expect(detail.locator(".fact", has_text="replay")).to_contain_text("missed")
+    expect(detail.locator(".fact", has_text="misses")).to_contain_text("POST https://api.example.com/v1/chat (14)")
+    expect(detail.locator(".fact", has_text="cassette")).to_contain_text("suite/task-00014/r1.json")
+    assert report.requests == []  # a URL shown as text is not fetched
+    page.keyboard.press("Escape")
+    page.locator("#unused-cassettes summary").click()
+    expect(page.locator("#unused-cassettes li")).to_have_text(["suite/retired-task/r1.json"])
 
 
 def test_hostile_text_stays_text_everywhere_and_runs_no_script(

@@ -76,7 +76,8 @@
   function num(value, digits) {
     if (value === null || value === undefined) return "";
     if (typeof value !== "number") return String(value);
-    return digits === undefined ? value.toLocaleString("en-US") : value.toPrecision(digits).replace(/\.?0+$/, "");
+    if (digits === undefined || !isFinite(value)) return value.toLocaleString("en-US");
+    return Number(value.toPrecision(digits)).toLocaleString("en-US", { maximumFractionDigits: 20 });
   }
 
   function ms(value) {
@@ -175,7 +176,7 @@
     state.view = data.view;
     clear(app);
     app.removeAttribute("aria-live");
-    append(app, [header(), gatesSection(), rejectedSection(), ratesSection(), variantsSection(), baselineSection(),
+    append(app, [header(), gatesSection(), rejectedSection(), unusedCassettesSection(), ratesSection(), variantsSection(), baselineSection(),
       tasksSection(), el("div", { id: "drawer-backdrop", cls: "backdrop", hidden: true }), drawer()]);
     applyFilters();
     document.getElementById("drawer-backdrop").addEventListener("click", closeDetail);
@@ -258,6 +259,16 @@
     var s = section("Rejected suite records: " + records.length + " (not run)", "rejected");
     append(s.body, el("details", null, el("summary", { text: "show them" }),
       el("ul", { cls: "plain" }, records.map(function (r) { return el("li", null, el("code", { text: r })); }))));
+    return s.node;
+  }
+
+  function unusedCassettesSection() {
+    var files = state.run.unused_cassettes;
+    if (!files.length) return null;
+    var s = section("Cassette files no task of this run used: " + files.length + " (stale, or not selected)",
+      "unused-cassettes");
+    append(s.body, el("details", null, el("summary", { text: "show them" }),
+      el("ul", { cls: "plain" }, files.map(function (f) { return el("li", null, el("code", { text: f })); }))));
     return s.node;
   }
 
