@@ -464,7 +464,7 @@
       { key: "passes", name: "runs", width: "62px", numeric: true },
       { key: "reasons", name: "why it failed", width: "minmax(120px, 3fr)" },
       { key: "tokens", name: "tokens", width: "76px", numeric: true },
-      { key: "cost", name: "cost", width: "76px", numeric: true },
+      { key: "cost", name: "cost", width: "92px", numeric: true },
       { key: "duration_ms", name: "time", width: "86px", numeric: true });
     return cols;
   }
