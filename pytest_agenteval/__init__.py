@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_agenteval.budgets import Budgets, BudgetViolation
+    from pytest_agenteval.collect.inline_suite import InlineSuite, inline_suite
     from pytest_agenteval.scoring.core import Feedback, Scorer, ScorerReturnTypeError, scorer
     from pytest_agenteval.task import Task
     from pytest_agenteval.tracing.conventions import SpanConvention
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 _HOMES = {name: module for module, names in {
     "budgets": ["Budgets", "BudgetViolation"],
+    "collect.inline_suite": ["InlineSuite", "inline_suite"],
     "scoring.core": ["Feedback", "Scorer", "ScorerReturnTypeError", "scorer"],
     "task": ["Task"],
     "tracing.conventions": ["SpanConvention"],
@@ -46,6 +48,7 @@ __all__ = [
     "Budgets",
     "ErrorInfo",
     "Feedback",
+    "InlineSuite",
     "ModelCall",
     "PrefetchWarning",
     "Scorer",
@@ -60,6 +63,7 @@ __all__ = [
     "ToolCall",
     "Trace",
     "TraceWarning",
+    "inline_suite",
     "scorer",
 ]
 

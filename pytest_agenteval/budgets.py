@@ -10,11 +10,14 @@ if TYPE_CHECKING:
     from pytest_agenteval.tracing.model import Trace
 
 
+BUDGET_FIELDS = ("max_tokens", "max_seconds", "max_cost", "max_judge_tokens", "max_judge_cost")
+
+
 @dataclass(frozen=True, slots=True)
 class BudgetViolation:
     """One budget a task went over."""
 
-    budget: str  # "tokens" | "seconds" | "cost"
+    budget: str  # "tokens" | "seconds" | "cost" | "judge_tokens" | "judge_cost"
     limit: float
     actual: float
 
@@ -24,11 +27,14 @@ class BudgetViolation:
 
 @dataclass(frozen=True, slots=True)
 class Budgets:
-    """Limits per task; None means no limit. Violations warn; they do not fail the item."""
+    """Limits per task; None means no limit. Violations warn; they do not fail the item. The judge budgets bound
+    what LLM judges spend on grading the task, apart from the agent's own tokens and cost."""
 
     max_tokens: int | None = None
     max_seconds: float | None = None
     max_cost: float | None = None
+    max_judge_tokens: int | None = None
+    max_judge_cost: float | None = None
 
     @classmethod
     def coerce(cls, value: Any) -> Budgets:
@@ -43,18 +49,17 @@ class Budgets:
         if not isinstance(value, Mapping):
             raise TypeError(f"eval_budgets returned {type(value).__name__}; return pytest_agenteval.Budgets, "
                             "a dict of max_tokens/max_seconds/max_cost, ag2.eval.BudgetThresholds, or None")
-        unknown = set(value) - {"max_tokens", "max_seconds", "max_cost"}
+        unknown = set(value) - set(BUDGET_FIELDS)
         if unknown:
-            raise TypeError(f"eval_budgets: unknown budget(s) {sorted(unknown)}; "
-                            "use max_tokens, max_seconds, max_cost")
+            raise TypeError(f"eval_budgets: unknown budget(s) {sorted(unknown)}; use {', '.join(BUDGET_FIELDS)}")
         return cls(**value)
 
     def limits(self) -> dict[str, int | float]:
         """The limits that are set, by field name."""
-        return {name: value for name, value in (("max_tokens", self.max_tokens), ("max_seconds", self.max_seconds),
-                                                ("max_cost", self.max_cost)) if value is not None}
+        return {name: value for name in BUDGET_FIELDS if (value := getattr(self, name)) is not None}
 
-    def violations(self, trace: Trace) -> list[BudgetViolation]:
+    def violations(self, trace: Trace, judge_tokens: int = 0, judge_cost: float | None = None) -> list[BudgetViolation]:
+        """The budgets the agent's trace, and the judges' tokens and cost, went over."""
         found = []
         if self.max_tokens is not None and trace.tokens.total > self.max_tokens:
             found.append(BudgetViolation("tokens", self.max_tokens, trace.tokens.total))
@@ -64,6 +69,10 @@ class Budgets:
         cost = trace.cost
         if self.max_cost is not None and cost is not None and cost > self.max_cost:
             found.append(BudgetViolation("cost", self.max_cost, cost))
+        if self.max_judge_tokens is not None and judge_tokens > self.max_judge_tokens:
+            found.append(BudgetViolation("judge_tokens", self.max_judge_tokens, judge_tokens))
+        if self.max_judge_cost is not None and judge_cost is not None and judge_cost > self.max_judge_cost:
+            found.append(BudgetViolation("judge_cost", self.max_judge_cost, judge_cost))
         return found
 
 

@@ -1,5 +1,5 @@
-"""`agenteval` (and `python -m pytest_agenteval`): show, diff, merge, list, bless, recover and render (HTML) stored
-runs.
+"""`agenteval` (and `python -m pytest_agenteval`): show, diff, merge, list, bless and recover stored runs, render
+them as HTML, and calibrate their LLM judges against people's labels.
 
 Exit codes: 0 fine, 1 a gate or a regression check failed, 2 a bad file or bad arguments (one line, no traceback).
 """
@@ -15,6 +15,13 @@ from pathlib import Path
 
 from pytest_agenteval.config import run_id as run_id_type
 from pytest_agenteval.gates.merge import MergeError, merge_runs
+from pytest_agenteval.judges.calibration import (
+    CalibrationError,
+    blinded_cases,
+    calibrate,
+    read_labels,
+    render_calibration,
+)
 from pytest_agenteval.report.html import render_html
 from pytest_agenteval.report.markdown import render_baseline as markdown_baseline
 from pytest_agenteval.report.markdown import render_markdown, table
@@ -54,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code: int = args.command(args)
-    except (RunFileError, MergeError, CliError, RunExistsError) as exc:
+    except (RunFileError, MergeError, CliError, RunExistsError, CalibrationError) as exc:
         print(f"agenteval {args.name}: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a file that cannot be written (or read) where the command needs it
@@ -99,10 +106,22 @@ def parser() -> argparse.ArgumentParser:
     html.add_argument("run", type=Path, metavar="RUN")
     html.add_argument("-o", "--output", type=Path, metavar="PATH",
                       help="the HTML file to write (default: RUN with the suffix .html)")
+    calibration = add("calibrate", help="how far an LLM judge agrees with people: agreement, Cohen's kappa and the "
+                      "confusion matrix of RUN's verdicts against --labels; exit 1 under --min-kappa. "
+                      "--export-cases writes blinded cases for people to label")
+    calibration.add_argument("run", type=Path, metavar="RUN")
+    source = calibration.add_mutually_exclusive_group(required=True)
+    source.add_argument("--labels", type=Path, metavar="FILE",
+                        help="JSONL: task_id (or case_id) and passed (or score) on each line")
+    source.add_argument("--export-cases", type=Path, metavar="OUT", help="write one blinded case a line (input, "
+                        "reference, output; no task id, variant or verdict), in shuffled order, to OUT")
+    calibration.add_argument("--key", help="the judge's feedback key (default: the run's only llm_judge key)")
+    calibration.add_argument("--min-kappa", type=float, metavar="K", help="exit 1 when Cohen's kappa is under K")
+    calibration.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     add("schema", help="print the JSON Schema of the run file")
     for name, sub, command in [("show", show, cmd_show), ("diff", diff, cmd_diff), ("merge", merge, cmd_merge),
                                ("ls", ls, cmd_ls), ("bless", bless, cmd_bless), ("recover", recover, cmd_recover),
-                               ("html", html, cmd_html)]:
+                               ("calibrate", calibration, cmd_calibrate), ("html", html, cmd_html)]:
         sub.set_defaults(command=command, name=name)
     commands.choices["schema"].set_defaults(command=cmd_schema, name="schema")
     return root
@@ -264,6 +283,31 @@ def cmd_html(args: argparse.Namespace) -> int:
         raise CliError(f"-o {out}: not replaced, it may be a run file; name an .html file")
     write_or_append(out, render_html(run).encode("utf-8"), append=False)
     print(f"HTML report of run {run.run_id}: written to {out}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    run = read_run(args.run)
+    if args.export_cases is not None:
+        cases = blinded_cases(run)
+        args.export_cases.write_text("".join(json.dumps(case, ensure_ascii=False) + "\n" for case in cases),
+                                     encoding="utf-8")
+        print(f"wrote {len(cases)} blinded cases to {args.export_cases}; fill in 'passed' (or 'score') on each "
+              f"line, then: agenteval calibrate {args.run} --labels {args.export_cases}")
+        return 0
+    result = calibrate(run, read_labels(args.labels), args.key)
+    if args.format == "json":
+        print(json.dumps({"key": result.key, "kind": result.kind, "compared": result.compared,
+                          "agreed": result.agreed, "agreement": result.agreement, "kappa": result.kappa,
+                          "categories": list(result.categories), "matrix": [list(row) for row in result.matrix],
+                          "unmatched_label_lines": list(result.unmatched), "no_verdict": result.no_verdict},
+                         indent=2))
+    else:
+        print("\n".join(render_calibration(result)))
+    if args.min_kappa is not None and (result.kappa is None or result.kappa < args.min_kappa):
+        shown = "undefined" if result.kappa is None else f"{result.kappa:.3f}"
+        print(f"agenteval calibrate: Cohen's kappa {shown} is under --min-kappa={args.min_kappa:g}", file=sys.stderr)
+        return 1
     return 0
 
 

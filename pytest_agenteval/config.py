@@ -158,6 +158,10 @@ OPTIONS = (
                positive_number, "SECONDS"),
     OptionSpec("--eval-max-cost", "cost budget per task (as reported by spans, usually USD); "
                "over it, a BudgetExceededWarning", positive_number, "AMOUNT"),
+    OptionSpec("--eval-max-judge-tokens", "token budget per task for the LLM judges grading it (apart from the "
+               "agent's); over it, a BudgetExceededWarning", positive_int, "N"),
+    OptionSpec("--eval-max-judge-cost", "cost budget per task for the LLM judges grading it (genai-prices, USD); "
+               "over it, a BudgetExceededWarning", positive_number, "AMOUNT"),
     OptionSpec("--eval-concurrency", "agent calls run at once in each process, started ahead of their items "
                "when the agent is shared", positive_int, "N", default=4),
     OptionSpec("--eval-timeout", "seconds an agent call may take; then it is cancelled and its item fails",
@@ -275,7 +279,8 @@ def read_options(config: pytest.Config) -> EvalOptions:
             label=values["eval_label"],
             agent=values["eval_agent"],
             scorers=values["eval_scorers"],
-            budgets=Budgets(values["eval_max_tokens"], values["eval_max_seconds"], values["eval_max_cost"]),
+            budgets=Budgets(values["eval_max_tokens"], values["eval_max_seconds"], values["eval_max_cost"],
+                            values["eval_max_judge_tokens"], values["eval_max_judge_cost"]),
             concurrency=values["eval_concurrency"],
             timeout=values["eval_timeout"],
             scorer_timeout=values["eval_scorer_timeout"] or values["eval_timeout"],

@@ -45,9 +45,12 @@ class XdistHooks:
         node.workerinput[SUSPECTS] = sorted(self.suspects)
 
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched: Any) -> None:
-        if not crashitem.partition("::")[0].endswith(self.suite_suffix):
+        from pytest_agenteval.run.inflight import inline_suites, read_inflight
+
+        inline = next((suite for suite in inline_suites(self.inflight_dir) if crashitem.startswith(f"{suite}::")),
+                      None)
+        if inline is None and not crashitem.partition("::")[0].endswith(self.suite_suffix):
             return
-        from pytest_agenteval.run.inflight import read_inflight
 
         worker = str(getattr(getattr(getattr(report, "node", None), "gateway", None), "id", "unknown"))
         in_flight = read_inflight(self.inflight_dir / worker) or frozenset()
@@ -66,7 +69,7 @@ class XdistHooks:
             message += (f"; the agent calls of {', '.join(others)} were running in the same worker too, "
                         "so one of them may have crashed it")
         result = crashed_task_result(crashitem, message, self.root, self.repeats, worker=worker,
-                                     with_variants=self.with_variants)
+                                     with_variants=self.with_variants, inline=inline)
         setattr(report, REPORT_ATTR, result)  # made here, on the controller
 
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
@@ -79,15 +82,16 @@ class XdistHooks:
 
 
 def crashed_task_result(node_id: str, message: str, root: Path, repeats: int, worker: str,
-                        with_variants: bool = False) -> TaskResult:
-    """The error record of the item `node_id` (`suite.jsonl::task`, `task[rK]`, `task[VARIANT]`, `task[VARIANT-rK]`)."""
+                        with_variants: bool = False, inline: str | None = None) -> TaskResult:
+    """The error record of the item `node_id` (`suite.jsonl::task`, `task[rK]`, `task[VARIANT]`, `task[VARIANT-rK]`);
+    of an `inline` suite's item, its id and error only (the controller does not import test modules)."""
     from pytest_agenteval.collect.names import task_id_of
     from pytest_agenteval.collect.records import load_suite
     from pytest_agenteval.run.grade import error_task_result
     from pytest_agenteval.task import Task
     from pytest_agenteval.tracing.model import ErrorInfo
 
-    suite, _, name = node_id.partition("::")
+    suite, _, name = (inline, "::", node_id.removeprefix(f"{inline}::")) if inline else node_id.partition("::")
     encoded, _, suffix = name.partition("[")
     task_id, params = task_id_of(encoded), suffix.removesuffix("]")
     variant = None
@@ -97,7 +101,7 @@ def crashed_task_result(node_id: str, message: str, root: Path, repeats: int, wo
         params = repeat_text
     repeat = int(params.removeprefix("r")) if params else 1
     task = Task(task_id=task_id, inputs={"input": None}, repeat=repeat, repeats=repeats, suite=suite, variant=variant)
-    for loaded in load_suite(root / suite, display_path=suite).records:
+    for loaded in () if inline else load_suite(root / suite, display_path=suite).records:
         if loaded.record.task_id == task_id:
             task = loaded.task(suite, repeat, repeats, variant)
             break

@@ -25,6 +25,7 @@ from pytest_agenteval.collect.fixtures import (
     eval_tracer_provider,
     eval_variants,
 )
+from pytest_agenteval.collect.inline_suite import InlineSuite
 from pytest_agenteval.collect.selection import SUITE_SUFFIX, add_suites_to_args, select_suites
 from pytest_agenteval.config import WORKER_RUN_ID, add_options, read_options
 from pytest_agenteval.keys import HOST_KEY, PUBLISHER_KEY, RECORDER_KEY, RUN_ID_KEY, SELECTION_KEY
@@ -144,6 +145,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         from pytest_agenteval.collect.resume import select_on_worker  # an xdist worker of a resumed run
 
         select_on_worker(session.config)
+
+
+def pytest_pycollect_makeitem(collector: pytest.Module | pytest.Class, name: str, obj: object) -> object:
+    if isinstance(obj, InlineSuite):
+        from pytest_agenteval.collect.reporting import collect_inline_suite
+
+        return collect_inline_suite(collector, name, obj)
+    return None
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

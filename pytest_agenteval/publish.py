@@ -191,6 +191,7 @@ class RunPublisher:
         config = RunConfig(
             repeats=options.repeats, timeout=options.timeout, max_tokens=options.budgets.max_tokens,
             max_seconds=options.budgets.max_seconds, max_cost=options.budgets.max_cost, agent=options.agent,
+            max_judge_tokens=options.budgets.max_judge_tokens, max_judge_cost=options.budgets.max_judge_cost,
             pytest_args=[masked(arg) for arg in self.config.invocation_params.args],
             task_pass_rate=options.task_pass_rate, fail_under=[spec.text for spec in options.fail_under],
             baseline=options.baseline, fail_on_regression=options.fail_on_regression,

@@ -85,6 +85,8 @@ def task(index: int, *, suites: int, repeat: int, variant: str | None, failing: 
         "duration_ms": 50.0 + (index * 37) % 900,
         "tokens": {"input": 280, "output": 42, "cache_read": 64, "total": 322},
         "cost": 0.00021 + index % 3 * 0.0001,
+        "judge_tokens": {"input": 90, "output": 10, "total": 100} if index % 2 == 0 else {},
+        "judge_cost": 0.00005 if index % 2 == 0 else None,
         "feedback": [fb.model_dump() for fb in feedback],
         "trace": trace(index, hostile, tool_error),
         "budgets": {"max_tokens": 2000},

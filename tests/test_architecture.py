@@ -61,8 +61,8 @@ def test_the_top_level_shows_the_stages_in_at_most_twelve_modules() -> None:
     modules = sorted(path.name for path in PACKAGE.glob("*.py"))
     assert len(modules) <= 12, modules
     packages = sorted(path.parent.name for path in PACKAGE.glob("*/__init__.py"))
-    assert packages == ["agents", "collect", "gates", "replay", "report", "results", "run", "scorers", "scoring",
-                        "tracing"]
+    assert packages == ["agents", "collect", "gates", "judges", "replay", "report", "results", "run", "scorers",
+                        "scoring", "tracing"]
 
 
 def test_no_module_is_over_400_lines() -> None:

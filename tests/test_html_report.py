@@ -331,6 +331,7 @@ def test_a_task_shows_its_budget_overrun_and_its_replay_misses(
     expect(detail.locator(".fact", has_text="replay")).to_contain_text("missed")
     expect(detail.locator(".fact", has_text="misses")).to_contain_text("POST https://api.example.com/v1/chat (14)")
     expect(detail.locator(".fact", has_text="cassette")).to_contain_text("suite/task-00014/r1.json")
+    expect(detail.locator(".fact", has_text="judge tokens")).to_have_text("judge tokens100 ($0.00005)")
     assert report.requests == []  # a URL shown as text is not fetched
     page.keyboard.press("Escape")
     page.locator("#unused-cassettes summary").click()
@@ -468,6 +469,9 @@ def test_the_baseline_flips_and_the_failed_gates_say_why(
     expect(page.locator("#baseline")).to_contain_text(f"{hostile_run.baseline.flips} flip(s)")
     regressed = hostile_run.baseline.with_status("regressed")
     expect(page.locator("#baseline .badge", has_text="regressed")).to_have_count(len(regressed))
+    judged = hostile_run.aggregates.judge_tokens.total
+    assert judged > 0
+    expect(page.locator("header .fact", has_text="judge tokens")).to_contain_text(f"{judged:,}")
     gates = page.locator("#gates li")
     expect(gates).to_have_count(2)
     expect(gates.first).to_contain_text("FAIL")

@@ -85,11 +85,11 @@ def test_an_env_secret_the_agent_echoes_is_masked_in_every_file_and_on_the_termi
     assert f"--eval-label=nightly-{MARKER}" in run["config"]["pytest_args"]
     assert 'name="agenteval.task_id" value="ok"' in junit
     assert f"nightly-{MARKER}" in markdown
-    result.stdout.fnmatch_lines([
-        f"*calling the model with {MARKER}*",  # the agent output section
-        f"*agent raised RuntimeError: 401 for key {MARKER}*",  # the failure text
-        f"*label: nightly-{MARKER}*",  # the terminal summary
-    ])
+    # Each on its own: under xdist the failing tasks' sections come in the order their workers finish.
+    for shown in (f"*calling the model with {MARKER}*",  # the agent output section
+                  f"*agent raised RuntimeError: 401 for key {MARKER}*",  # the failure text
+                  f"*label: nightly-{MARKER}*"):  # the terminal summary
+        result.stdout.fnmatch_lines([shown])
 
 
 PATTERN_CONFTEST = '''

@@ -177,7 +177,8 @@ def _never_sample(request):
      "    def judge(answer):\n        return True\n    return [judge]\n",
      "scorer 'judge': parameter 'answer' is not injectable; allowed parameters are: inputs, outputs, *"),
     ("def eval_agent():\n    return str\n\n@pytest.fixture\ndef eval_budgets():\n    return {'tokens': 5}\n",
-     "eval_budgets: unknown budget(s) ['tokens']; use max_tokens, max_seconds, max_cost"),
+     "eval_budgets: unknown budget(s) ['tokens']; use max_tokens, max_seconds, max_cost, max_judge_tokens, "
+     "max_judge_cost"),
 ])
 def test_wiring_mistakes_fail_with_a_message_and_no_traceback(
         pytester: pytest.Pytester, fixtures: str, message: str) -> None:

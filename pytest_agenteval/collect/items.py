@@ -13,8 +13,9 @@ import pytest
 
 from pytest_agenteval.agents.calls import AgentTypeError
 from pytest_agenteval.budgets import Budgets
+from pytest_agenteval.collect.inline_suite import InlineSuite
 from pytest_agenteval.collect.names import marker_tags, node_name
-from pytest_agenteval.collect.records import LoadedRecord, RecordError, SuiteReader
+from pytest_agenteval.collect.records import InlineReader, LoadedRecord, RecordError, SuiteReader
 from pytest_agenteval.config import read_options
 from pytest_agenteval.keys import HOST_KEY, RESULT_KEY, SEQUENTIAL_WARNED_KEY
 from pytest_agenteval.report.junit import junit_properties
@@ -90,6 +91,18 @@ def run_stored_trace_task(request: pytest.FixtureRequest, eval_scorers: Any, eva
     item.run_eval(host.runtime_for(request), None, eval_scorers, eval_budgets, tuple(eval_span_conventions))
 
 
+def run_own_agent_task(request: pytest.FixtureRequest, eval_scorers: Any, eval_budgets: Any,
+                       eval_span_conventions: Sequence[SpanConvention], eval_model_config: Any) -> None:
+    """Run one task of an inline suite with the agent (or variants) the suite was given."""
+    item = request.node
+    assert isinstance(item, EvalItem) and isinstance(item.parent, SuiteCollector) and item.parent.inline is not None
+    inline = item.parent.inline
+    agent = inline.agent if inline.variants is None else inline.variants[item.task.variant or ""]
+    host = request.config.stash[HOST_KEY]
+    item.run_eval(host.runtime_for(request), agent, eval_scorers, eval_budgets, tuple(eval_span_conventions),
+                  suspects=host.suspects, model_config=eval_model_config)
+
+
 def variant_agent(variants: Any, name: str) -> Any:
     """The agent `eval_variants` gives the variant `name`; TypeError when it gives none."""
     if not isinstance(variants, Mapping):
@@ -105,13 +118,13 @@ def variant_agent(variants: Any, name: str) -> Any:
 MAX_INVALID_ITEMS = 20
 
 
-class EvalSuite(pytest.File):
-    """A JSONL suite file, read line by line: its items in line order, then its warnings."""
+class SuiteCollector(pytest.Collector):
+    """What a suite collects, whatever holds its records: its items in record order, then its warnings."""
 
-    def collect(self) -> Iterator[pytest.Item]:
-        options = read_options(self.config)
-        repeats, variants = options.repeats, options.variants or (None,)
-        reader = SuiteReader(self.path, self.nodeid)
+    inline: InlineSuite | None = None  # the suite's own agent and scorers, when defined in Python
+
+    def items_of(self, reader: SuiteReader, variants: Sequence[str | None]) -> Iterator[pytest.Item]:
+        repeats = read_options(self.config).repeats
         self.keyword_sets: dict[tuple[str, ...], set[str]] = {}
         # Every item runs `run_eval_task` under this file: resolve its fixtures once and share them, as pytest
         # does for the items of one parametrized test (resolving them per item was most of collection time).
@@ -166,6 +179,32 @@ class EvalSuite(pytest.File):
                 yield InvalidRecord.from_parent(self, name="suite-warning", error=error)
 
 
+class EvalSuite(SuiteCollector, pytest.File):
+    """A JSONL suite file, read line by line."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        yield from self.items_of(SuiteReader(self.path, self.nodeid), read_options(self.config).variants or (None,))
+
+
+class InlineEvalSuite(SuiteCollector):
+    """A suite defined in a test module with `inline_suite(...)`, its records read like the lines of a file."""
+
+    def __init__(self, *, inline: InlineSuite, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.inline = inline
+
+    def collect(self) -> Iterator[pytest.Item]:
+        assert self.inline is not None  # set at construction
+        own = self.inline.variants
+        variants = tuple(own) if own is not None else () if self.inline.agent is not None else \
+            read_options(self.config).variants
+        yield from self.items_of(InlineReader(self.inline, self.nodeid), variants or (None,))
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        assert self.inline is not None
+        return self.path, self.inline.line - 1, self.name
+
+
 class EvalItem(pytest.Function):
     """One task at one repeat. A `pytest.Function` so fixtures work as for any test; no callspec (VS Code)."""
 
@@ -178,7 +217,7 @@ class EvalItem(pytest.Function):
         words = (*task.tags, task.task_id) if name != task.task_id else task.tags  # -k: the id as written, too
         if task.variant is not None:
             words = (*words, task.variant)
-        self.extra_keyword_matches = (self.parent.keyword_set(words) if isinstance(self.parent, EvalSuite)
+        self.extra_keyword_matches = (self.parent.keyword_set(words) if isinstance(self.parent, SuiteCollector)
                                       else set(words))
         parent_id = getattr(self.parent, "id", None)
         params = item_params(task)
@@ -190,13 +229,16 @@ class EvalItem(pytest.Function):
     def from_parent(cls, parent: pytest.Collector, *, task: Task, **kwargs: Any) -> EvalItem:  # type: ignore[override]
         params = item_params(task)
         name = node_name(task.task_id) if params is None else f"{node_name(task.task_id)}[{params}]"
+        inline = getattr(parent, "inline", None)
         function = (run_stored_trace_task if read_options(parent.config).traces
+                    else run_own_agent_task if inline is not None and inline.has_agent
                     else run_eval_task if task.variant is None else run_variant_task)
         item: EvalItem = super().from_parent(parent, name=name, callobj=function, task=task, **kwargs)
         return item
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
-        return self.path, self.task.line - 1, self.name
+        inline = getattr(self.parent, "inline", None)
+        return self.path, (inline.line if inline is not None else self.task.line) - 1, self.name
 
     def run_eval(self, runtime: EvalRuntime, agent: Any, scorers: Any, budgets: Any,
                  conventions: tuple[SpanConvention, ...] = (), suspects: frozenset[str] = frozenset(),
@@ -208,6 +250,9 @@ class EvalItem(pytest.Function):
         if runtime.concurrency > 1 and runtime.stored is None and shared_agent_definition(self) is None:
             warn_once_about_sequential_runs(self)
         # Wiring problems are for the user to fix, not properties of this task: no traceback.
+        inline = getattr(self.parent, "inline", None)
+        if inline is not None and inline.scorers is not None:
+            scorers = inline.scorers
         try:
             scorer_list, task_budgets = collect_scorers(scorers), Budgets.coerce(budgets)
         except TypeError as exc:  # a non-scorer in eval_scorers, a scorer with bad parameters, unknown budgets

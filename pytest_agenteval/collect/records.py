@@ -8,11 +8,13 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_agenteval.collect.inline_suite import InlineSuite
 from pytest_agenteval.collect.suite_file import (
     SuiteFileError,
     line_limit,
@@ -231,6 +233,42 @@ class SuiteReader:
             found.append(f"{self.path}: unknown {keys} kept in each record's metadata (AG2 ignores them); "
                          "move them into 'metadata' to silence this warning")
         return tuple(found)
+
+
+class InlineReader(SuiteReader):
+    """Reads the records of an `inline_suite` as the lines of a file: each record as JSON, checked by the same
+    rules, numbered from 1. A record JSON cannot hold, or a generator that raises, is an error at its place."""
+
+    def __init__(self, suite: InlineSuite, display_path: str) -> None:
+        super().__init__(Path(suite.file), display_path)
+        self.suite = suite
+
+    def __iter__(self) -> Iterator[LoadedRecord | RecordError]:
+        records = self.suite.records
+        try:
+            iterator = iter(records() if callable(records) else records)
+        except Exception as exc:  # the user's function or iterable
+            yield RecordError(self.path, 0, f"cannot read the records: {type(exc).__name__}: {exc}")
+            return
+        position = index = 0
+        while True:
+            try:
+                value = next(iterator)
+            except StopIteration:
+                return
+            except Exception as exc:
+                yield RecordError(self.path, position + 1, f"the records raised {type(exc).__name__}: {exc}")
+                return
+            position += 1
+            try:
+                raw = json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8", "surrogatepass")
+            except (TypeError, ValueError, RecursionError) as exc:
+                yield self._error(position, f"record is not JSON data: {exc}")
+                continue
+            entry = self._entry(raw, position, index)
+            if entry is not None:
+                index += 1
+                yield entry
 
 
 _KNOWN_KEYS = frozenset(RECORD_KEYS)

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agenteval.collect.items import EvalItem, EvalMiss, EvalSuite, InvalidRecord
+from pytest_agenteval.collect.inline_suite import InlineSuite
+from pytest_agenteval.collect.items import EvalItem, EvalMiss, EvalSuite, InlineEvalSuite, InvalidRecord
 from pytest_agenteval.config import read_options
 from pytest_agenteval.gates.tolerance import MissLedger
-from pytest_agenteval.keys import RECORD_ERROR_ATTR, REPORT_ATTR, RESULT_KEY
+from pytest_agenteval.keys import INFLIGHT_DIR, RECORD_ERROR_ATTR, REPORT_ATTR, RESULT_KEY
 from pytest_agenteval.report.redact import Redactor, RedactorCache
 from pytest_agenteval.report.terminal import printable
 from pytest_agenteval.results.models import TaskResult
@@ -26,12 +27,34 @@ REPORTER_NAME = "agenteval-items"
 
 def collect_suite(parent: pytest.Collector, path: Path) -> EvalSuite:
     """The collector of one suite file; the first one registers the item hooks of this process."""
-    plugins = parent.config.pluginmanager
-    if not plugins.has_plugin(REPORTER_NAME):
-        options = read_options(parent.config)
-        plugins.register(ItemReporter(MissLedger(options), options.redact), REPORTER_NAME)
+    register_reporter(parent.config)
     suite: EvalSuite = EvalSuite.from_parent(parent, path=path)
     return suite
+
+
+def collect_inline_suite(parent: pytest.Collector, name: str, inline: InlineSuite) -> InlineEvalSuite:
+    """The collector of a suite defined in a test module; noted for the controller, which never collects
+    under xdist but must recognise its items when a worker dies."""
+    register_reporter(parent.config)
+    suite: InlineEvalSuite = InlineEvalSuite.from_parent(parent, name=name, inline=inline)
+    note_inline_suite(parent.config, suite.nodeid)
+    return suite
+
+
+def note_inline_suite(config: pytest.Config, node_id: str) -> None:
+    directory = getattr(config, "workerinput", {}).get(INFLIGHT_DIR)
+    if directory is not None:
+        from pytest_agenteval.run.inflight import note_inline_suite as note
+
+        note(Path(directory), node_id)
+
+
+def register_reporter(config: pytest.Config) -> None:
+    """The first suite collected in a process registers the item hooks."""
+    plugins = config.pluginmanager
+    if not plugins.has_plugin(REPORTER_NAME):
+        options = read_options(config)
+        plugins.register(ItemReporter(MissLedger(options), options.redact), REPORTER_NAME)
 
 
 class ItemReporter:

@@ -11,7 +11,7 @@ PREFIX = "agenteval."
 
 
 def junit_properties(result: TaskResult) -> list[tuple[str, object]]:
-    """Verdict, scores (one per scorer key), tokens, cost, duration and trace id."""
+    """Verdict, scores (one per scorer key), tokens, cost, duration, trace id, and what LLM judges spent."""
     properties: list[tuple[str, object]] = [
         (f"{PREFIX}task_id", result.task_id),
         (f"{PREFIX}verdict", result.verdict),
@@ -30,4 +30,8 @@ def junit_properties(result: TaskResult) -> list[tuple[str, object]]:
         properties.append((f"{PREFIX}cost", result.cost))
     if result.trace_ref is not None:
         properties.append((f"{PREFIX}trace_id", result.trace_ref.trace_id))
+    if result.judge_tokens.total:
+        properties.append((f"{PREFIX}judge_tokens.total", result.judge_tokens.total))
+    if result.judge_cost is not None:
+        properties.append((f"{PREFIX}judge_cost", result.judge_cost))
     return properties

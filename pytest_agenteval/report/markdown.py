@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from pytest_agenteval.report.baseline import percent
 from pytest_agenteval.report.digest import CauseGroup, group_causes
 from pytest_agenteval.report.leaderboard import (
     describe_comparison,
@@ -22,7 +23,7 @@ from pytest_agenteval.report.terminal import (
     failure_reasons,
     group_rows,
     interval_range,
-    percent,
+    judge_line,
     printable,
 )
 from pytest_agenteval.results.models import RunDiff, RunResult, VariantsSummary
@@ -154,7 +155,8 @@ def render_totals(run: RunResult) -> list[str]:
         ["items", "errors", "rejected records", "tokens", "cost", "budget violations"],
         [[len(run.tasks), aggregates.errors, len(run.invalid_records), aggregates.tokens.total,
           "n/a" if aggregates.cost is None else f"{aggregates.cost:.6g}",
-          f"{aggregates.budget_violations}" + (f" ({by_budget})" if by_budget else "")]])]
+          f"{aggregates.budget_violations}" + (f" ({by_budget})" if by_budget else "")]]),
+        *([f"{judged[0].upper()}{judged[1:]}.", ""] if (judged := judge_line(run)) else [])]
 
 
 def publish_markdown(run: RunResult, path: Path | None, github_summary: bool) -> list[str]:

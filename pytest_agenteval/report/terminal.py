@@ -10,9 +10,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from pytest_agenteval.report.baseline import baseline_lines
 from pytest_agenteval.report.digest import (
     SHORT_CAUSES,
-    SHORT_CHANGES,
     SHORT_FLAKY,
     SHORT_REJECTED,
     SHORT_SCORERS,
@@ -28,10 +28,8 @@ from pytest_agenteval.report.digest import (
 from pytest_agenteval.report.leaderboard import variant_lines
 from pytest_agenteval.report.replays import replay_lines
 from pytest_agenteval.results.models import (
-    ChangeStatus,
     FeedbackRecord,
     GateRecord,
-    Pair,
     RunDiff,
     RunResult,
     TaskResult,
@@ -137,7 +135,7 @@ def summary_entries(run: RunResult, json_path: str | None, *, full: bool, gates:
     plain = [*_count_lines(run, listing), *_group_lines(judged, listing), *_scorer_lines(run, listing),
              *variant_lines(run.variants), *_repeat_lines(judged, run.config.task_pass_rate, listing),
              *_failing_lines(judged, listing)]
-    plain.extend(_baseline_lines(run.baseline, listing) if run.baseline else [])
+    plain.extend(baseline_lines(run.baseline, listing) if run.baseline else [])
     plain.extend(_total_lines(run))
     plain.append(f"run JSON: {json_path}" if json_path else "run JSON: not written (pass --eval-store=DIR to keep it)")
     plain.extend(listing.pointer(run_file, markdown_path))
@@ -215,6 +213,7 @@ def _total_lines(run: RunResult) -> list[str]:
                 if tokens.cache_read or tokens.cache_creation else "")]
     if aggregates.cost is not None:
         lines.append(f"cost: {aggregates.cost:.6g}")
+    lines.extend([judged] if (judged := judge_line(run)) else [])
     rejected = f"; rejected suite records: {len(run.invalid_records)}" if run.invalid_records else ""
     lines.append(f"errors: {aggregates.errors}{rejected}")
     by_budget = " ".join(f"{name}={n}" for name, n in aggregates.budget_violations_by_budget.items())
@@ -222,8 +221,14 @@ def _total_lines(run: RunResult) -> list[str]:
     return lines + replay_lines(run)
 
 
-def percent(rate: float | None) -> str:
-    return "n/a" if rate is None else f"{rate:.1%}"
+def judge_line(run: RunResult) -> str | None:
+    """What LLM judges spent, apart from the agents' tokens and cost; None when no judge ran."""
+    tokens, cost = run.aggregates.judge_tokens, run.aggregates.judge_cost
+    if not tokens.total and cost is None:
+        return None
+    priced = f", cost {cost:.6g}" if cost is not None else ", cost unknown (no price for the judge's model)"
+    return (f"judges: tokens input={tokens.input} output={tokens.output} total={tokens.total}{priced} "
+            "(not in the agents' tokens and cost)")
 
 
 def interval_range(passes: int, runs: int) -> str:
@@ -314,56 +319,9 @@ def failure_reasons(verdict: TaskVerdict, limit: int = 3) -> list[str]:
     return list(reasons)[:limit]
 
 
-def signed(delta: float | None, unit: str = "") -> str:
-    return "" if delta is None else f" ({delta:+.4g}{unit})"
-
-
-def describe_pair(name: str, pair: Pair, rate: bool = False) -> str:
-    if rate:
-        points = None if pair.delta is None else pair.delta * 100
-        return f"{name} {percent(pair.base)} -> {percent(pair.current)}{signed(points, ' points')}"
-    shown = ["n/a" if value is None else f"{value:.4g}" for value in (pair.base, pair.current)]
-    return f"{name} {shown[0]} -> {shown[1]}{signed(pair.delta)}"
-
-
-def describe_change_counts(diff: RunDiff) -> str:
-    statuses: tuple[ChangeStatus, ...] = ("regressed", "fixed", "drifted", "added", "removed", "unchanged")
-    return ", ".join(f"{len(diff.with_status(status))} {status}" for status in statuses)
-
-
 def render_baseline(diff: RunDiff) -> list[str]:
     """What changed since the baseline: flips first, then drift, then run-level deltas."""
-    return [printable(line) for line in _baseline_lines(diff, Listing(full=True))]
-
-
-CHANGE_RANK = {"regressed": 0, "fixed": 1, "drifted": 2, "added": 3, "removed": 3}  # kept first when capped
-
-
-def _baseline_lines(diff: RunDiff, listing: Listing) -> list[str]:
-    label = f" (label {diff.base_label})" if diff.base_label else ""
-    changes: list[tuple[int, str]] = []
-    for task in diff.tasks:
-        name = task.name
-        flipped = [s.key for s in task.scorers if s.flipped]
-        if task.status in ("regressed", "fixed") or flipped:
-            scorers = f"  scorers pass->fail: {', '.join(flipped)}" if flipped else ""
-            changes.append((0 if flipped else CHANGE_RANK[task.status], f"  {task.status:<9}  {name}  "
-                            f"{task.base_passes}/{task.base_runs} -> {task.passes}/{task.runs}{scorers}"))
-        elif task.status == "drifted":
-            changes.append((2, f"  drifted    {name}  not comparable: {' and '.join(task.drift)} changed"))
-        elif task.status in ("added", "removed"):
-            changes.append((3, f"  {task.status:<9}  {name}"))
-    shown = listing.capped(changes, SHORT_CHANGES, "baseline changes", lambda change: change[0])
-    lines = [f"baseline: run {diff.base_run_id}{label}: {describe_change_counts(diff)}", *(c for _, c in shown)]
-    lines.extend([f"  ... and {len(changes) - len(shown)} more changes"] if len(shown) < len(changes) else [])
-    lines.append("  " + "; ".join([describe_pair("suite pass rate", diff.suite_rate, rate=True),
-                                    describe_pair("tokens/item", diff.tokens),
-                                    describe_pair("ms/item", diff.duration_ms),
-                                    describe_pair("cost", diff.cost)]))
-    moved = [(key, pair) for key, pair in diff.scorer_rates.items() if pair.base != pair.current]
-    lines.extend(f"  {describe_pair(f'scorer {key}', pair, rate=True)}"
-                 for key, pair in listing.capped(moved, SHORT_SCORERS, "scorer changes"))
-    return lines
+    return [printable(line) for line in baseline_lines(diff, Listing(full=True))]
 
 
 def describe_gate(gate: GateRecord) -> str:

@@ -25,6 +25,7 @@ def aggregate(tasks: Sequence[TaskResult]) -> Aggregates:
             if fb.value is not None:
                 values[fb.key][fb.value] += 1
     costs = [task.cost for task in tasks if task.cost is not None]
+    judge_costs = [task.judge_cost for task in tasks if task.judge_cost is not None]
     return Aggregates(
         pass_rate={key: sum(flags) / len(flags) for key, flags in sorted(passes.items())},
         pass_counts={key: PassCount(passed=sum(flags), total=len(flags)) for key, flags in sorted(passes.items())},
@@ -37,6 +38,8 @@ def aggregate(tasks: Sequence[TaskResult]) -> Aggregates:
             v.budget for task in tasks for v in task.budget_violations).items())),
         verdicts=dict(sorted(Counter(task.verdict for task in tasks).items())),
         cost=sum(costs) if costs else None,
+        judge_tokens=token_totals(tasks, "judge_tokens"),
+        judge_cost=sum(judge_costs) if judge_costs else None,  # LLM judges', apart from the agents' cost
     )
 
 
@@ -53,6 +56,7 @@ def percentile(ordered: Sequence[float], fraction: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def token_totals(tasks: Sequence[TaskResult]) -> TokenTotals:
-    return TokenTotals(**{name: sum(getattr(task.tokens, name) for task in tasks)
+def token_totals(tasks: Sequence[TaskResult], field: str = "tokens") -> TokenTotals:
+    """The sums of the tasks' `tokens` (or `judge_tokens`)."""
+    return TokenTotals(**{name: sum(getattr(getattr(task, field), name) for task in tasks)
                           for name in TokenTotals.model_fields})

@@ -53,7 +53,7 @@ def shared_budgets(tasks: Sequence[TaskResult], config: RunConfig) -> dict[str, 
     """Budgets an `eval_budgets` fixture set, for the run's config: a limit the options left unset and every
     task ran under with the same value."""
     shared: dict[str, int | float] = {}
-    for name in ("max_tokens", "max_seconds", "max_cost"):
+    for name in ("max_tokens", "max_seconds", "max_cost", "max_judge_tokens", "max_judge_cost"):
         values = {task.budgets.get(name) for task in tasks}
         if getattr(config, name) is None and len(values) == 1 and None not in values:
             (shared[name],) = values  # type: ignore[assignment]

@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pytest_agenteval.tracing.model import AgentStep, ErrorInfo, ModelCall, ToolCall
 
 SCHEMA_VERSION = "0.2"
-# 1.1: crash tracebacks (`traceback` on tasks and feedback); 1.2: `replay`; 1.3: `variant` and `variants`
-PLUGIN_SCHEMA = "agenteval/1.3"
+# 1.1: crash tracebacks (`traceback` on tasks and feedback); 1.2: `replay`; 1.3: `variant` and `variants`;
+# 1.4: what LLM judges spent (`judge_tokens`, `judge_cost` on tasks and aggregates; judge budgets)
+PLUGIN_SCHEMA = "agenteval/1.4"
 
 Verdict = Literal["passed", "failed", "error"]
 GateKind = Literal["suite", "tag", "scorer", "regression"]
@@ -72,7 +73,7 @@ class ReplayRecord(Record):
 
 
 class BudgetViolationRecord(Record):
-    budget: Literal["tokens", "seconds", "cost"]
+    budget: Literal["tokens", "seconds", "cost", "judge_tokens", "judge_cost"]
     limit: float
     actual: float
 
@@ -123,6 +124,8 @@ class TaskResult(Record):
     replay: ReplayRecord | None = None  # None: the agent's calls ran live
     cost_estimated: bool = False  # `cost` (in part) from tokens and model names by genai-prices, not from spans
     variant: str | None = None  # the `eval_variants` entry that ran it; None without variants
+    judge_tokens: TokenRecord = Field(default_factory=TokenRecord)  # LLM judges grading it; never in `tokens`
+    judge_cost: float | None = None  # what those judge calls cost (genai-prices); never in `cost`
 
 
 class GateRecord(Record):
@@ -248,6 +251,8 @@ class Aggregates(Record):
     verdicts: dict[str, int] = Field(default_factory=dict)
     budget_violations_by_budget: dict[str, int] = Field(default_factory=dict)
     cost: float | None = None
+    judge_tokens: TokenTotals = Field(default_factory=TokenTotals)  # LLM judges' tokens, apart from the agents'
+    judge_cost: float | None = None
 
 
 class VariantScore(Record):
@@ -314,6 +319,8 @@ class RunConfig(Record):
     max_tokens: int | None = None
     max_seconds: float | None = None
     max_cost: float | None = None
+    max_judge_tokens: int | None = None
+    max_judge_cost: float | None = None
     scorers: list[str] = Field(default_factory=list)
     agent: str | None = None
     pytest_args: list[str] = Field(default_factory=list)

@@ -31,12 +31,12 @@ from pytest_agenteval.results.storable import (
     storable,
 )
 from pytest_agenteval.run.stored_traces import StoredOutputs
-from pytest_agenteval.scoring.core import Feedback, ScoreContext, Scorer, ScoringLimits, apply_scorers
+from pytest_agenteval.scoring.core import Feedback, ModelUsage, ScoreContext, Scorer, ScoringLimits, apply_scorers
 from pytest_agenteval.task import Task
 from pytest_agenteval.tracing.build import build_trace
 from pytest_agenteval.tracing.capture import CapturedRun
 from pytest_agenteval.tracing.conventions import DEFAULT_CONVENTIONS, SpanConvention
-from pytest_agenteval.tracing.model import AgentStep, ErrorInfo, Step, ToolCall, Trace, user_traceback
+from pytest_agenteval.tracing.model import AgentStep, ErrorInfo, Step, TokenUsage, ToolCall, Trace, user_traceback
 from pytest_agenteval.tracing.pricing import priced
 
 
@@ -57,6 +57,11 @@ class Evaluation:
     failed_in: str | None = None  # what raised the task's exception when it was not the agent
 
     @property
+    def judge_usage(self) -> ModelUsage:
+        """What the scorers spent on their own model calls (LLM judges): never part of the trace's tokens."""
+        return spent(self.feedback)
+
+    @property
     def failing_feedback(self) -> list[Feedback]:
         return [fb for fb in self.feedback if fb.passed is False]
 
@@ -65,6 +70,11 @@ class Evaluation:
         if self.trace.exception is not None:
             return "error"
         return "failed" if self.failing_feedback else "passed"
+
+
+def spent(feedback: Sequence[Feedback]) -> ModelUsage:
+    """The model usage the feedback's scorers report (LLM judges), summed."""
+    return sum((fb.usage for fb in feedback if fb.usage is not None), ModelUsage())
 
 
 def empty_trace_notes(captured: CapturedRun, scorers: Sequence[Scorer], agent: str | None) -> tuple[str, ...]:
@@ -115,7 +125,9 @@ async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], bu
     trace, cost_estimated = priced(trace)  # before the scorers and budgets read the cost
     feedback = await apply_scorers(scorers, ScoreContext(task=task, outputs=outputs, trace=trace), limits)
     notes = captured.notes + empty_trace_notes(captured, scorers, agent)
-    return Evaluation(task, outputs, trace, tuple(feedback), tuple(budgets.violations(trace)), notes,
+    judged = spent(feedback)
+    violations = budgets.violations(trace, judged.tokens.total, judged.cost)
+    return Evaluation(task, outputs, trace, tuple(feedback), tuple(violations), notes,
                       user_traceback(crash) if crash is not None else None, budgets, replay, cost_estimated)
 
 
@@ -184,8 +196,7 @@ def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Pr
         duration_ms=round(trace.duration_ms, 3),
         exception=trace.exception,
         traceback=evaluation.traceback,
-        tokens=TokenRecord(input=tokens.input, output=tokens.output, cache_creation=tokens.cache_write,
-                           cache_read=tokens.cache_read, reasoning=tokens.reasoning, total=tokens.total),
+        tokens=token_record(tokens),
         feedback=[feedback_record(fb, problems) for fb in evaluation.feedback],
         budget_violation=bool(evaluation.violations),
         trace_ref=TraceRef(trace_id=trace.trace_id, task_id=task.run_task_id) if trace.trace_id else None,
@@ -208,7 +219,14 @@ def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Pr
         cost_estimated=evaluation.cost_estimated,
         failed_in=evaluation.failed_in,
         variant=None if task.variant is None else clean_text(task.variant),
+        judge_tokens=token_record(evaluation.judge_usage.tokens),
+        judge_cost=evaluation.judge_usage.cost,
     )
+
+
+def token_record(tokens: TokenUsage) -> TokenRecord:
+    return TokenRecord(input=tokens.input, output=tokens.output, cache_creation=tokens.cache_write,
+                       cache_read=tokens.cache_read, reasoning=tokens.reasoning, total=tokens.total)
 
 
 def storable_step(step: Step, where: str, problems: Problems) -> Step:

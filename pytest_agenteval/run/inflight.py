@@ -42,3 +42,28 @@ def read_inflight(path: Path) -> frozenset[str] | None:
     except (OSError, ValueError):
         return None
     return frozenset(str(each) for each in loaded) if isinstance(loaded, list) else None
+
+
+INLINE_SUITES = "inline-suites"  # in the in-flight directory: node ids of the inline suites workers collected
+
+
+def note_inline_suite(directory: Path, node_id: str) -> None:
+    """Tell the controller (which does not collect under xdist) that `node_id` is a suite: one appended line,
+    so the workers never overwrite each other."""
+    with open(directory / INLINE_SUITES, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(node_id) + "\n")
+
+
+def inline_suites(directory: Path) -> frozenset[str]:
+    """The inline suites any worker noted; empty when none did."""
+    try:
+        lines = (directory / INLINE_SUITES).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return frozenset()
+    found = set()
+    for line in lines:
+        try:
+            found.add(str(json.loads(line)))
+        except ValueError:  # a worker died writing it
+            continue
+    return frozenset(found)

@@ -24,6 +24,9 @@ def shared_agent_definition(item: pytest.Function) -> tuple[Any, str | None] | N
     """The FixtureDef that gives this item its agent, and its variant, when every item using both gets the same
     object."""
     variant = getattr(getattr(item, "task", None), "variant", None)
+    inline = getattr(item.parent, "inline", None)
+    if inline is not None and inline.has_agent:  # an inline suite's own agent: the same object for its items
+        return inline, variant
     # `_fixtureinfo` is private but stable; pytest-asyncio reads it the same way.
     definitions = item._fixtureinfo.name2fixturedefs.get(AGENT_FIXTURE if variant is None else VARIANTS_FIXTURE, ())
     if not definitions:

@@ -20,6 +20,7 @@ from pytest_agenteval.agents.base import AgentCall
 from pytest_agenteval.agents.calls import adapt_agent, describe_agent
 from pytest_agenteval.agents.model_config import configured
 from pytest_agenteval.budgets import Budgets
+from pytest_agenteval.replay.cassettes import TaskCassette
 from pytest_agenteval.replay.router import task_cassette
 from pytest_agenteval.replay.session import ReplaySession
 from pytest_agenteval.results.models import ReplayRecord
@@ -46,11 +47,13 @@ class TaskTimeoutError(TimeoutError):
 
 @dataclass(frozen=True, slots=True)
 class AgentRun:
-    """A finished agent call: its capture, what it printed or logged, and what its cassette did."""
+    """A finished agent call: its capture, what it printed or logged, and what its cassette did (the cassette
+    stays open for the task's LLM judges)."""
 
     captured: CapturedRun
     output: TaskOutput
     replay: ReplayRecord | None = None
+    cassette: TaskCassette | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +117,13 @@ class EvalRuntime:
 
         async def run_then_grade() -> tuple[Evaluation, TaskOutput]:
             run = await own
-            evaluation = await grade(task, run.captured, scorers, budgets, conventions, self.scoring, described,
-                                     run.replay)
-            return evaluation, run.output
+            if run.cassette is None:
+                evaluation = await grade(task, run.captured, scorers, budgets, conventions, self.scoring, described)
+                return evaluation, run.output
+            with task_cassette(run.cassette):  # a judge's model call is recorded and replayed like the agent's
+                evaluation = await grade(task, run.captured, scorers, budgets, conventions, self.scoring, described,
+                                         run.replay)
+            return replace(evaluation, replay=run.cassette.finish()), run.output
 
         with route_output():
             return self.wait(run_then_grade())  # one turn of the loop per item
@@ -158,7 +165,7 @@ class EvalRuntime:
                     captured = write_otlp(self.export_traces, captured)
             finally:
                 self._in_flight(key, running=False)
-        return AgentRun(captured, output, cassette.finish() if cassette is not None else None)
+        return AgentRun(captured, output, cassette.finish() if cassette is not None else None, cassette)
 
     def _in_flight(self, key: str, *, running: bool) -> None:
         if self.inflight_log is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, overload
 
 from pytest_agenteval.task import Task
-from pytest_agenteval.tracing.model import ErrorInfo, RaisedInThread, Trace, user_traceback
+from pytest_agenteval.tracing.model import ErrorInfo, RaisedInThread, TokenUsage, Trace, user_traceback
 
 INJECTABLE = ("inputs", "outputs", "reference_outputs", "trace", "task")
 
@@ -28,11 +28,26 @@ class ScorerReturnTypeError(TypeError):
 
 
 @dataclass(frozen=True, slots=True)
+class ModelUsage:
+    """Tokens and cost a scorer spent on its own model calls (an LLM judge): the task's judge totals, never the
+    agent's. `cost` is None when no price is known."""
+
+    tokens: TokenUsage = field(default_factory=TokenUsage)
+    cost: float | None = None
+    requests: int = 0
+
+    def __add__(self, other: ModelUsage) -> ModelUsage:
+        costs = [cost for cost in (self.cost, other.cost) if cost is not None]
+        return ModelUsage(self.tokens + other.tokens, sum(costs) if costs else None, self.requests + other.requests)
+
+
+@dataclass(frozen=True, slots=True)
 class Feedback:
     """One grade: a bool/number `score`, or a categorical `value`, with an optional comment.
 
     A numeric score passes when it is at least `threshold`; without a threshold it never fails.
     `error` (and its `traceback`) is set when the scorer itself crashed, which always counts as a failure.
+    `usage` is what the scorer spent on a model (an LLM judge), counted as the task's judge tokens and cost.
     """
 
     key: str
@@ -43,6 +58,7 @@ class Feedback:
     threshold: float | None = None
     error: ErrorInfo | None = None
     traceback: str | None = None
+    usage: ModelUsage | None = None
 
     @property
     def passed(self) -> bool | None:
@@ -220,10 +236,25 @@ def normalize_feedback(returned: Any, key: str, threshold: float | None = None) 
         return [Feedback(key=key, value=returned)]
     if isinstance(returned, (list, tuple)):
         return [fb for item in returned for fb in normalize_feedback(item, key, threshold)]
+    if isinstance(returned, Mapping) and isinstance(returned.get("key"), str):
+        return [result_feedback(returned, threshold)]
     raise ScorerReturnTypeError(
         f"scorer {key!r} returned {type(returned).__name__}; "
-        "return bool, int, float, str, Feedback, a list of them, or None"
+        "return bool, int, float, str, Feedback, a dict with 'key' and 'score', a list of them, or None"
     )
+
+
+def result_feedback(result: Mapping[str, Any], threshold: float | None = None) -> Feedback:
+    """An evaluator result dict (openevals', LangSmith's): `key`, `score` (bool or number) or `value` (a label),
+    `comment`, `metadata`."""
+    score, value = result.get("score"), result.get("value")
+    if score is not None and not isinstance(score, (bool, int, float)):
+        raise ScorerReturnTypeError(f"evaluator result {result['key']!r}: score {score!r} is not a bool or number")
+    metadata = result.get("metadata")
+    return Feedback(key=result["key"], score=score, value=None if value is None else str(value),
+                    comment=None if result.get("comment") is None else str(result["comment"]),
+                    detail=metadata if isinstance(metadata, Mapping) else None,
+                    threshold=threshold if score is not None and not isinstance(score, bool) else None)
 
 
 async def apply_scorers(scorers: Iterable[Scorer], context: ScoreContext,

@@ -13,7 +13,7 @@ import importlib.util
 from dataclasses import replace
 from typing import Any, TypeGuard
 
-from pytest_agenteval.tracing.model import ModelCall, Trace
+from pytest_agenteval.tracing.model import ModelCall, TokenUsage, Trace
 
 
 @functools.cache
@@ -38,13 +38,26 @@ def _needs_price(step: Any) -> TypeGuard[ModelCall]:
 
 
 def _with_price(prices: Any, call: ModelCall) -> ModelCall:
-    tokens = call.tokens
+    cost = _price(prices, call.tokens, str(call.model), call.provider)
+    return call if cost is None else replace(call, cost=cost)
+
+
+def estimate_cost(tokens: TokenUsage, model: str | None, provider: str | None = None) -> float | None:
+    """The price of `tokens` on `model` (genai-prices), or None without genai-prices or for a model it does not
+    know. LLM judges price their own calls with it."""
+    prices = _prices()
+    if prices is None or not model or not (tokens.input or tokens.output):
+        return None
+    return _price(prices, tokens, model, provider)
+
+
+def _price(prices: Any, tokens: TokenUsage, model: str, provider: str | None) -> float | None:
     usage = prices.Usage(input_tokens=tokens.input, output_tokens=tokens.output,
                          cache_read_tokens=tokens.cache_read or None, cache_write_tokens=tokens.cache_write or None)
-    for provider in dict.fromkeys((call.provider or None, None)):  # a provider name it does not know: by model
+    for provider_id in dict.fromkeys((provider or None, None)):  # a provider name it does not know: by model
         try:
-            price = prices.calc_price(usage, str(call.model), provider_id=provider)
+            price = prices.calc_price(usage, model, provider_id=provider_id)
         except Exception:  # genai-prices raises LookupError for an unknown model (and may grow other errors)
             continue
-        return replace(call, cost=float(price.total_price))
-    return call
+        return float(price.total_price)
+    return None

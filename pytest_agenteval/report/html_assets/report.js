@@ -205,6 +205,7 @@
         " failed, " + (verdicts.error || 0) + " errors)"),
       fact("tokens", num(run.aggregates.tokens.total)),
       fact("cost", run.aggregates.cost === null ? "n/a" : money(run.aggregates.cost)),
+      judgeFact(run.aggregates),
       fact("duration", ms(run.duration_ms)));
     var prov = run.provenance || {};
     var meta = el("div", { cls: "meta" },
@@ -229,6 +230,14 @@
         document.getElementById(t[0]).scrollIntoView({ behavior: "smooth", block: "start" });
       } } });
     }));
+  }
+
+  // What LLM judges spent grading, kept apart from the agents' tokens and cost (run format 1.4).
+  function judgeFact(spent) {
+    var tokens = spent.judge_tokens;
+    if (!tokens || !tokens.total) return null;
+    return fact("judge tokens", num(tokens.total) + (spent.judge_cost === null || spent.judge_cost === undefined ? "" :
+      " (" + money(spent.judge_cost) + ")"));
   }
 
   function fact(name, value) {
@@ -693,6 +702,7 @@
           (tokens.cache_read ? ", cache read " + num(tokens.cache_read) : "") +
           (tokens.reasoning ? ", reasoning " + num(tokens.reasoning) : "") + ")"),
         fact("cost", t.cost === null ? "n/a" : money(t.cost) + (t.cost_estimated ? " (estimated)" : "")),
+        judgeFact(t),
         fact("replay", t.replay ? t.replay.status : "live"),
         t.attempts > 1 ? fact("attempts", t.attempts) : null,
         fact("node id", t.node_id)),
