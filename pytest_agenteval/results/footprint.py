@@ -28,6 +28,6 @@ def _share(value: Any) -> None:
         object.__setattr__(value, "__pydantic_fields_set__", _SHARED.setdefault(frozenset(given), given))
         for nested in value.__dict__.values():
             _share(nested)
-    elif isinstance(value, list):
+    elif isinstance(value, list) and value and isinstance(value[0], BaseModel):  # records, not tags or steps
         for item in value:
             _share(item)
