@@ -1,5 +1,5 @@
-"""`agenteval` (and `python -m pytest_agenteval`): show, diff, merge, list, bless and recover stored runs,
-calibrate their LLM judges against people's labels, and judge their variants pairwise.
+"""`agenteval` (and `python -m pytest_agenteval`): show, diff, merge, list, bless and recover stored runs, render
+them as HTML, calibrate their LLM judges against people's labels, and judge their variants pairwise.
 
 Exit codes: 0 fine, 1 a gate or a regression check failed, 2 a bad file or bad arguments (one line, no traceback).
 """
@@ -26,6 +26,7 @@ from pytest_agenteval.judges.calibration import (
 )
 from pytest_agenteval.judges.pairwise import PairwiseJudge, judges_in
 from pytest_agenteval.judges.variant_pairs import judge_run_pairs
+from pytest_agenteval.report.html import render_html
 from pytest_agenteval.report.markdown import render_baseline as markdown_baseline
 from pytest_agenteval.report.markdown import render_markdown, table
 from pytest_agenteval.report.pairwise import pairwise_lines, pairwise_markdown
@@ -49,6 +50,7 @@ from pytest_agenteval.results.store import (
     replace_run_file,
     run_json_schema,
     stored_runs,
+    write_or_append,
     write_run,
 )
 from pytest_agenteval.results.verdicts import gates_passed, task_verdicts
@@ -105,6 +107,11 @@ def parser() -> argparse.ArgumentParser:
                   "partial run <run_id>.json, from the journal it left in STORE; journals of running sessions are "
                   "left alone")
     recover.add_argument("store", type=Path, metavar="STORE", help="the --eval-store directory of those sessions")
+    html = add("html", help="render a stored run (merged and resumed runs too) as one self-contained HTML report: "
+               "tasks, traces, gates, baseline and variants; opens from file://, fetches nothing")
+    html.add_argument("run", type=Path, metavar="RUN")
+    html.add_argument("-o", "--output", type=Path, metavar="PATH",
+                      help="the HTML file to write (default: RUN with the suffix .html)")
     calibration = add("calibrate", help="how far an LLM judge agrees with people: agreement, Cohen's kappa and the "
                       "confusion matrix of RUN's verdicts against --labels; exit 1 under --min-kappa. "
                       "--export-cases writes blinded cases for people to label")
@@ -133,7 +140,8 @@ def parser() -> argparse.ArgumentParser:
     add("schema", help="print the JSON Schema of the run file")
     for name, sub, command in [("show", show, cmd_show), ("diff", diff, cmd_diff), ("merge", merge, cmd_merge),
                                ("ls", ls, cmd_ls), ("bless", bless, cmd_bless), ("recover", recover, cmd_recover),
-                               ("calibrate", calibration, cmd_calibrate), ("pairwise", pairwise, cmd_pairwise)]:
+                               ("calibrate", calibration, cmd_calibrate), ("html", html, cmd_html),
+                               ("pairwise", pairwise, cmd_pairwise)]:
         sub.set_defaults(command=command, name=name)
     commands.choices["schema"].set_defaults(command=cmd_schema, name="schema")
     return root
@@ -284,6 +292,18 @@ def cmd_recover(args: argparse.Namespace) -> int:
         for line in lines:
             print(line)
     return 2 if failed else 0
+
+
+def cmd_html(args: argparse.Namespace) -> int:
+    run = read_run(args.run)
+    out: Path = args.output if args.output is not None else args.run.with_suffix(".html")
+    if out.is_dir():
+        raise CliError(f"-o {out}: is a directory; name the HTML file")
+    if (out.suffix == ".json" and os.path.lexists(out)) or os.path.realpath(out) == os.path.realpath(args.run):
+        raise CliError(f"-o {out}: not replaced, it may be a run file; name an .html file")
+    write_or_append(out, render_html(run).encode("utf-8"), append=False)
+    print(f"HTML report of run {run.run_id}: written to {out}")
+    return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:

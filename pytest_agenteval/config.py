@@ -185,6 +185,8 @@ OPTIONS = (
                "first few of each listing, a pointer to the rest); 'full' lists every flaky and failing task",
                summary_style, "short|full", default="short"),
     OptionSpec("--eval-markdown", "write a Markdown summary of the run to PATH", metavar="PATH", path=True),
+    OptionSpec("--eval-html", "write the run as one self-contained HTML report to PATH (tasks, traces, gates; opens "
+               "from file://, fetches nothing)", metavar="PATH", path=True),
     OptionSpec("--eval-resume", "run only the task x repeat items missing from the stored run RUN_ID (or the "
                "latest run in --eval-store) and store one complete run", metavar="RUN_ID|latest"),
     OptionSpec("--eval-resume-errors", "with --eval-resume, also rerun the items that ended in an error",
@@ -246,6 +248,7 @@ class EvalOptions:
     allow_hosts: tuple[str, ...] = ()
     match_on: tuple[str, ...] = ()
     export_traces: Path | None = None
+    html: Path | None = None
     variants: tuple[str, ...] = ()
     traces: tuple[Path, ...] = ()
     trace_task_attribute: str | None = None
@@ -301,6 +304,7 @@ def read_options(config: pytest.Config) -> EvalOptions:
             allow_hosts=tuple(values["eval_allow_hosts"]),
             match_on=tuple(values["eval_match_on"]),
             export_traces=Path(values["eval_export_traces"]) if values["eval_export_traces"] else None,
+            html=Path(values["eval_html"]) if values["eval_html"] else None,
             variants=unique_variants(values["eval_variants"]),
             traces=tuple(Path(path) for path in values["eval_traces"]),
             trace_task_attribute=values["eval_trace_task_attribute"],

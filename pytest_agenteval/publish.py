@@ -1,6 +1,7 @@
 """`RunPublisher`: on the controller (or the single process), once every item ran, has the gates judged over
 the recorded results, then the pairwise judges, builds the run, writes it to the store and the Markdown summary (a
-write that fails fails the session), removes the run's journal once the run is stored, and prints the summary.
+write that fails fails the session) and the HTML report (a failure there is a warning), removes the run's journal
+once the run is stored, and prints the terminal summary.
 Light at import: the results and report stages load only when a run is published.
 """
 
@@ -144,6 +145,7 @@ class RunPublisher:
             if self.journal is not None:
                 self.journal.discard()
             return
+        from pytest_agenteval.report.html import publish_html
         from pytest_agenteval.report.markdown import publish_markdown
         from pytest_agenteval.results.store import RunExistsError, run_path, write_run
 
@@ -167,6 +169,7 @@ class RunPublisher:
                 self.failures.append(f"run JSON not written: {self.write_error}")
         self.notes.extend(publish_markdown(self.run, self.options.markdown, self.options.github_summary))
         self.failures.extend(note.removeprefix("ERROR: ") for note in self.notes if note.startswith("ERROR:"))
+        self.notes.extend(publish_html(self.run, self.options.html))  # after the run file: a report never costs it
         self.settle_journal()
         self.config.hook.pytest_agenteval_run_finished(config=self.config, run=self.run,
                                                        path=self.json_path)
@@ -295,7 +298,8 @@ class RunPublisher:
                                               markdown_path=str(markdown) if markdown else None):
             terminalreporter.write_line(line, red=alarming, bold=alarming)
         for note in self.notes:
-            terminalreporter.write_line(note, red=note.startswith("ERROR:"), bold=note.startswith("ERROR:"))
+            terminalreporter.write_line(note, red=note.startswith("ERROR:"), yellow=note.startswith("WARNING:"),
+                                        bold=note.startswith(("ERROR:", "WARNING:")))
         for failure in self.failures:
             if f"ERROR: {failure}" not in self.notes:
                 terminalreporter.write_line(f"ERROR: {failure}", red=True, bold=True)

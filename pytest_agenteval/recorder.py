@@ -59,6 +59,7 @@ class RunRecorder:
         payload = getattr(report, REPORT_ATTR, None)
         if payload is None:
             return
+        from pytest_agenteval.results.footprint import share_nested_fields_sets
         from pytest_agenteval.results.models import TaskResult
 
         outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome  # a miss the policy tolerates
@@ -72,6 +73,7 @@ class RunRecorder:
         replaced = earlier if earlier is not None else self._carried.pop(key, None)
         if replaced is not None:
             self.results = [task for task in self.results if task is not replaced]
+        share_nested_fields_sets(result)
         self._attempts[key] = result
         self.results.append(result)
         self.arrived += earlier is None  # items, not attempts

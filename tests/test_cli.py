@@ -1,4 +1,5 @@
-"""The `agenteval` command: show, diff, merge, ls, bless, schema; bad files are one-line errors with exit code 2."""
+"""The `agenteval` command: show, diff, merge, ls, bless, html, schema; bad files are one-line errors with exit code
+2. The HTML report in a browser: tests/test_html_report.py."""
 
 from __future__ import annotations
 
@@ -125,6 +126,7 @@ def test_ls_lists_runs_oldest_first_and_skips_files_that_are_not_runs(
     (["ls", "nowhere"], "agenteval ls: error: nowhere: no such store directory"),
     (["merge", "a.json", "b.json", "-o", "out.txt"], "agenteval merge: error: -o out.txt: the merged run's file "
                                                      "must end in .json"),
+    (["html", "missing.json"], "agenteval html: error: missing.json: no such run file"),
 ])
 def test_bad_files_are_one_line_errors_with_exit_code_2(
         argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -133,6 +135,26 @@ def test_bad_files_are_one_line_errors_with_exit_code_2(
     (tmp_path / "garbage.json").write_text("nope")
     assert main(argv) == 2
     assert capsys.readouterr().err == message + "\n"
+
+
+def test_html_writes_the_report_beside_the_run_or_where_asked_and_never_over_a_run_file(
+        pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]) -> None:
+    make_project(pytester, ["a", "broken"])
+    pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "--eval-run-id=r1")
+    runs = pytester.path / "runs"
+    capsys.readouterr()
+    assert main(["html", str(runs / "r1.json")]) == 0
+    assert capsys.readouterr().out == f"HTML report of run r1: written to {runs / 'r1.html'}\n"
+    page = (runs / "r1.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '"run_id":"r1"' in page
+    assert main(["html", str(runs / "r1.json"), "-o", str(pytester.path / "out" / "report.html")]) == 0
+    assert (pytester.path / "out" / "report.html").read_text(encoding="utf-8") == page
+    assert main(["html", str(runs / "r1.json"), "-o", str(runs / "r1.json")]) == 2
+    assert main(["html", str(runs / "r1.json"), "-o", str(runs)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"agenteval html: error: -o {runs / 'r1.json'}: not replaced, it may be a run file; name an .html "
+                   "file", f"agenteval html: error: -o {runs}: is a directory; name the HTML file"]
+    assert load_run_json(runs / "r1.json")["run_id"] == "r1"
 
 
 def test_bless_copies_a_complete_run_to_the_baseline_file(

@@ -19,6 +19,7 @@ SUBFOLDER_INI = """[pytest]
 eval_suites = suites/*.jsonl
 eval_store = runs
 eval_markdown = reports/summary.md
+eval_html = reports/report.html
 asyncio_default_fixture_loop_scope = function
 """
 
@@ -40,17 +41,19 @@ def test_ini_paths_resolve_against_the_ini_files_directory(project_in_a_subfolde
     result.assert_outcomes(passed=1)
     assert len(list((root / "sub" / "runs").glob("*.json"))) == 1
     assert (root / "sub" / "reports" / "summary.md").read_text().startswith("#")
+    assert (root / "sub" / "reports" / "report.html").read_text().startswith("<!DOCTYPE html>")
     assert not (root / "runs").exists()
 
 
 def test_command_line_paths_resolve_against_the_current_directory(project_in_a_subfolder: pytest.Pytester) -> None:
     root = project_in_a_subfolder.path
     result = project_in_a_subfolder.runpytest("-c", "sub/pytest.ini", f"--rootdir={root}", "sub",
-                                              "--eval-store=here", "--eval-markdown=here.md")
+                                              "--eval-store=here", "--eval-markdown=here.md", "--eval-html=here.html")
     result.assert_outcomes(passed=1)
     (run_file,) = (root / "here").glob("*.json")
     assert json.loads(run_file.read_text())["tasks"][0]["task_id"] == "a"
     assert (root / "here.md").exists() and not (root / "sub" / "runs").exists()
+    assert (root / "here.html").exists() and not (root / "sub" / "reports" / "report.html").exists()
 
 
 def test_help_shows_each_default_once_with_its_ini_twin(pytester: pytest.Pytester) -> None:
@@ -58,5 +61,6 @@ def test_help_shows_each_default_once_with_its_ini_twin(pytester: pytest.Pyteste
     result.stdout.fnmatch_lines(["*--eval-concurrency=N*"])
     text = " ".join(result.stdout.str().split())
     assert "(default 4). ini: eval_concurrency" in text
+    assert "--eval-html=PATH write the run as one self-contained HTML report to PATH" in text
     assert "(default 1). ini: eval_repeats" in text
     assert "ini: eval_suites" in text

@@ -63,13 +63,16 @@ def test_an_env_secret_the_agent_echoes_is_masked_in_every_file_and_on_the_termi
     write_suite(pytester.path / "s.jsonl", [task("ok", metadata={"note": f"suite holds {SECRET}"}), task("fail"),
                                             task("crash")])
     result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "--junitxml=junit.xml",
-                                "--eval-markdown=summary.md", f"--eval-label=nightly-{SECRET}", "-rA", "-vv", *dist)
+                                "--eval-markdown=summary.md", "--eval-html=report.html",
+                                f"--eval-label=nightly-{SECRET}", "-rA", "-vv", *dist)
     result.assert_outcomes(passed=1, failed=2)
     text, run = stored_run(pytester.path / "runs")
     junit = (pytester.path / "junit.xml").read_text(encoding="utf-8")
     markdown = (pytester.path / "summary.md").read_text(encoding="utf-8")
+    html = (pytester.path / "report.html").read_text(encoding="utf-8")
+    assert 'data-encoding="json"' in html  # small enough to be embedded as plain text, so searching it means something
     terminal = result.stdout.str()
-    for written in (text, junit, markdown, terminal):
+    for written in (text, junit, markdown, html, terminal):
         assert SECRET not in written
     tasks = {each["task_id"]: each for each in run["tasks"]}
     assert tasks["ok"]["outputs"]["body"] == f"my key is {MARKER}"
