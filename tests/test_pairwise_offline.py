@@ -63,7 +63,8 @@ def test_a_judge_over_http_compares_the_variants_and_its_cost_stays_in_the_pairw
     run = read_single_run(http_project.path / "runs")
     (found,) = run["pairwise"]["comparisons"]
     assert (found["variant_a"], found["variant_b"], found["wins_a"], found["wins_b"]) == ("terse", "good", 0, 3)
-    assert len(pairwise_prompts) == 6 and "<input>\nParis\n</input>" in pairwise_prompts[0]
+    shown = sorted(prompt.split("<input>\n")[1].split("\n</input>")[0] for prompt in pairwise_prompts)
+    assert shown == ["Oslo", "Oslo", "Paris", "Paris", "Rome", "Rome"]  # each task's input, in both orders (any order)
     assert found["tokens"]["total"] == 6 * (PROMPT_TOKENS + COMPLETION_TOKENS)
     assert found["cost"] == pytest.approx(6 * PRICE) and run["pairwise"]["cost"] == pytest.approx(6 * PRICE)
     # the per-task judge's 6 verdicts are the tasks' judge totals; the pairwise judge's are not among them
