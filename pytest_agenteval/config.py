@@ -171,7 +171,8 @@ OPTIONS = (
     OptionSpec("--eval-timeout", "seconds an agent call may take; then it is cancelled and its item fails",
                positive_number, "SECONDS"),
     OptionSpec("--eval-scorer-timeout", "seconds the scorers of one task may take together; then they are "
-               "abandoned and the item fails (default: --eval-timeout, else none)", positive_number, "SECONDS"),
+               "abandoned and the item fails; also what a pairwise judge may take for one pair's two orders (then "
+               "that pair is an error) (default: --eval-timeout, else none)", positive_number, "SECONDS"),
     OptionSpec("--eval-task-pass-rate", "fraction of a task's repeats that must pass; a miss it tolerates is "
                "reported as xfailed", fraction, "P", default=1.0),
     OptionSpec("--eval-fail-under", "gate: fail the session when the fraction of passing tasks is under RATE; "

@@ -53,6 +53,12 @@ GOOD_FIRST = pairwise_judge("The answer that gives the weather.", model=Function
                             key="helpful", pairs=[("good", "terse")])
 ONE_ORDER = pairwise_judge("The better answer.", model=FunctionModel(shown_first, model_name="first"), key="once",
                            swap=False)
+async def slow(question, first, second):
+    import asyncio
+    await asyncio.sleep(30)
+
+
+SLOW = PairwiseJudge("slow", slow)
 BROKEN = PairwiseJudge("broken", lambda question, first, second: "tie", pairs=(("good",),))
 MISSING = pairwise_judge("The better answer.", model=FunctionModel(sunny), key="ghost", pairs=[("good", "nobody")])
 '''
@@ -186,6 +192,17 @@ def test_a_failed_judge_call_is_that_pairs_error_and_a_crashed_task_is_not_compa
         "    judge errors: 1: s.jsonl::boom (RuntimeError: judge backend down)",
         "    not compared: 1: s.jsonl::crashing (good's run raised ValueError)",
     ])
+
+
+def test_a_judge_slower_than_the_scorer_timeout_makes_each_pair_an_error_without_holding_up_the_session(
+        project: pytest.Pytester) -> None:
+    result = project.runpytest("--eval-store=runs", "--eval-pairwise=judges_here:SLOW", "--eval-scorer-timeout=0.3")
+    result.assert_outcomes(passed=6)
+    (found,) = comparisons(project)
+    assert {(o["status"], o["error"]["type"]) for o in found["outcomes"]} == {("error", "TimeoutError")}
+    assert found["errors"] == 3 and found["win_rate"] is None
+    result.stdout.fnmatch_lines(["    judge errors: 3: s.jsonl::paris (TimeoutError: the judge took longer than 0.3 s "
+                                 "for both orders)*"])
 
 
 def test_without_swap_each_pair_is_judged_once_and_position_bias_is_not_measured(project: pytest.Pytester) -> None:
