@@ -221,7 +221,7 @@ def test_a_judge_that_hangs_is_that_pairs_timeout_and_the_other_pairs_are_judged
              result("v", "a", "crash", crashed=True), result("v", "b", "x")]
     (found,) = judge_run_pairs(tasks, [judge(hangs_on_slow)], ranking=["b"], timeout=0.2).comparisons
     assert [(o.task_id, o.status) for o in found.outcomes] == [("t", "error"), ("u", "judged"), ("v", "not_compared")]
-    assert found.outcomes[0].error == ErrorInfo("TimeoutError", "the judge took longer than 0.2 s for both orders")
+    assert found.outcomes[0].error == ErrorInfo("TimeoutError", "the judge took longer than 0.2 s on this pair")
     assert found.outcomes[2].reason == "a's run raised ValueError" and found.wins_a == 1
 
 

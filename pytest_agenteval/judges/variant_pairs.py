@@ -141,7 +141,7 @@ async def outcome(each: Pairing, key: PairKey, gate: asyncio.Semaphore, timeout:
         try:
             answers = await asyncio.wait_for(asyncio.gather(*orders, return_exceptions=True), timeout)
         except TimeoutError:
-            error = ErrorInfo("TimeoutError", f"the judge took longer than {timeout:g} s for both orders")
+            error = ErrorInfo("TimeoutError", f"the judge took longer than {timeout:g} s on this pair")
             return PairOutcome(suite=suite, task_id=task_id, repeat=repeat, status="error", error=error)
     read = [read_answer(answer) for answer in answers]
     verdicts = [v for v in read if isinstance(v, OrderVerdict)]
