@@ -29,6 +29,11 @@ def eval_scorers():
 '''
 
 
+# Put first in an inner run's conftest that imports `tests.*`: xdist's workers take the sys.path the pytest process
+# had when it started, which holds the project root under `python -m pytest` but not under the `pytest` script.
+TESTS_IMPORTABLE = f"import sys\nsys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+
+
 def record(task_id: str, prompt: str | None = None, **fields: Any) -> dict[str, Any]:
     """A suite record; the prompt defaults to the task id."""
     return {"task_id": task_id, "inputs": {"input": prompt if prompt is not None else task_id}, **fields}

@@ -11,14 +11,14 @@ import pytest
 from pytest_agenteval.budgets import Budgets
 from pytest_agenteval.tracing.model import Trace
 
-from .helpers import read_single_run, record, stored_steps, write_suite
+from .helpers import TESTS_IMPORTABLE, read_single_run, record, stored_steps, write_suite
 
 pytest.importorskip("pydantic_ai", reason="needs the judge extra")
 
 # The agent is the instrumented pydantic-ai weather agent (2 model calls: 80 input and 12 output tokens). The judge
 # is instrumented on the very provider the plugin listens on, so its spans are there to be mis-attributed; every
 # span the provider saw is written to spans.json at the end.
-CONFTEST = '''
+CONFTEST = TESTS_IMPORTABLE + '''
 import json
 import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from .helpers import load_run_json, record, write_suite
+from .helpers import TESTS_IMPORTABLE, load_run_json, record, write_suite
 
 ag2_eval = pytest.importorskip("ag2.eval", reason="needs the frameworks extra")
 
-LIVE = '''
+LIVE = TESTS_IMPORTABLE + '''
 import pytest
 from tests.ag2_weather import ag2_scorers, build_agent
 
@@ -29,7 +29,7 @@ def eval_agent():
 def eval_scorers():
     return ag2_scorers()
 '''
-STORED = '''
+STORED = TESTS_IMPORTABLE + '''
 import pytest
 from tests.ag2_weather import ag2_scorers
 
