@@ -168,24 +168,27 @@ def _never_sample(request):
     assert read_single_run(pytester.path / "runs")["tasks"][0]["exception"]["type"] == "TracingUnavailableError"
 
 
-@pytest.mark.parametrize(("fixtures", "message"), [
+@pytest.mark.parametrize(("fixtures", "message", "where"), [
     ("def eval_agent():\n    return 42\n",
-     "cannot run 'int' as an agent: give a sync or async callable taking the input*"),
+     "cannot run 'int' as an agent: give a sync or async callable taking the input*", "eval_agent"),
     ("def eval_agent():\n    return str\n\n@pytest.fixture\ndef eval_scorers():\n    return [1]\n",
-     "1 is not a scorer: pass a function or a pytest_agenteval.Scorer"),
+     "1 is not a scorer: pass a function or a pytest_agenteval.Scorer", "eval_scorers"),
     ("def eval_agent():\n    return str\n\n@pytest.fixture\ndef eval_scorers():\n"
      "    def judge(answer):\n        return True\n    return [judge]\n",
-     "scorer 'judge': parameter 'answer' is not injectable; allowed parameters are: inputs, outputs, *"),
+     "scorer 'judge': parameter 'answer' is not injectable; allowed parameters are: inputs, outputs, *",
+     "eval_scorers"),
     ("def eval_agent():\n    return str\n\n@pytest.fixture\ndef eval_budgets():\n    return {'tokens': 5}\n",
      "eval_budgets: unknown budget(s) ['tokens']; use max_tokens, max_seconds, max_cost, max_judge_tokens, "
-     "max_judge_cost"),
+     "max_judge_cost", "eval_budgets"),
 ])
 def test_wiring_mistakes_fail_with_a_message_and_no_traceback(
-        pytester: pytest.Pytester, fixtures: str, message: str) -> None:
+        pytester: pytest.Pytester, fixtures: str, message: str, where: str) -> None:
     pytester.makeconftest("import pytest\n\n@pytest.fixture\n" + fixtures)
     write_suite(pytester.path / "s.jsonl", [record("a")])
     result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([message])
     assert "Traceback" not in result.stdout.str() and "pytest_agenteval/" not in result.stdout.str()
-    assert read_single_run(pytester.path / "runs")["tasks"][0]["verdict"] == "error"
+    stored = read_single_run(pytester.path / "runs")["tasks"][0]
+    assert stored["verdict"] == "error" and stored["failed_in"] == f"wiring of {where}"
+    result.stdout.fnmatch_lines([f"*wiring of {where} raised *"])  # the summary does not blame the agent

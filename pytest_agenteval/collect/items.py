@@ -76,7 +76,7 @@ def run_variant_task(request: pytest.FixtureRequest, eval_variants: Any, eval_sc
     try:
         agent = variant_agent(eval_variants, item.task.variant)
     except TypeError as exc:
-        item.fail_wiring(exc, str(exc))
+        item.fail_wiring(exc, str(exc), "eval_variants")
     host = request.config.stash[HOST_KEY]
     item.run_eval(host.runtime_for(request), agent, eval_scorers, eval_budgets, tuple(eval_span_conventions),
                   suspects=host.suspects, model_config=eval_model_config)
@@ -254,16 +254,20 @@ class EvalItem(pytest.Function):
         if inline is not None and inline.scorers is not None:
             scorers = inline.scorers
         try:
-            scorer_list, task_budgets = collect_scorers(scorers), Budgets.coerce(budgets)
-        except TypeError as exc:  # a non-scorer in eval_scorers, a scorer with bad parameters, unknown budgets
-            self.fail_wiring(exc, str(exc))
+            scorer_list = collect_scorers(scorers)
+        except TypeError as exc:  # a non-scorer in eval_scorers, a scorer with bad parameters
+            self.fail_wiring(exc, str(exc), "eval_scorers")
+        try:
+            task_budgets = Budgets.coerce(budgets)
+        except TypeError as exc:  # unknown budgets, or values of the wrong type
+            self.fail_wiring(exc, str(exc), "eval_budgets")
         try:
             evaluation, output = runtime.evaluate(self.nodeid, self.task, agent, scorer_list, task_budgets, upcoming,
                                                   conventions, alone=alone, model_config=model_config)
         except AgentTypeError as exc:
-            self.fail_wiring(exc, str(exc))
+            self.fail_wiring(exc, str(exc), "eval_agent")
         except TracingUnavailableError as exc:
-            self.fail_wiring(exc, f"cannot trace the agent: {exc}")
+            self.fail_wiring(exc, f"cannot trace the agent: {exc}", "tracing")
         if output.text():
             self.add_report_section("call", "agent output", printable(output.text(), multiline=True))
         result = to_task_result(evaluation, node_id=self.nodeid, worker=worker_name())
@@ -276,17 +280,18 @@ class EvalItem(pytest.Function):
         if result.verdict != "passed":
             raise EvalMiss.of(result)
 
-    def fail_wiring(self, error: BaseException, message: str) -> NoReturn:
-        self.record_setup_error(error)
+    def fail_wiring(self, error: BaseException, message: str, where: str) -> NoReturn:
+        """The task cannot run as wired; its result names `where` (what was wired wrong), not the agent."""
+        self.record_setup_error(error, failed_in=f"wiring of {where}")
         raise EvalWiringError(message) from error
 
-    def record_setup_error(self, error: BaseException) -> None:
+    def record_setup_error(self, error: BaseException, failed_in: str | None = None) -> None:
         """A fixture (the agent, the scorers) failed: the task still gets a result, as an error."""
         if RESULT_KEY not in self.stash:
             failing = next((name for name in self.fixturenames if name not in self.funcargs), None)
             self.stash[RESULT_KEY] = error_task_result(
                 self.task, ErrorInfo.from_exception(error), node_id=self.nodeid, worker=worker_name(),
-                failed_in=f"fixture {failing!r}" if failing and failing != "request" else None,
+                failed_in=failed_in or (f"fixture {failing!r}" if failing and failing != "request" else None),
             )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
