@@ -11,13 +11,14 @@ import os
 import secrets
 import stat
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from pytest_agenteval.results.models import RunResult
+from pytest_agenteval.results.models import RunResult, TaskResult
 
 FILE_MODE = 0o666  # what `open()` uses: the umask decides the final mode, as for any file the user writes
 KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device",
@@ -57,17 +58,37 @@ def replace_run_file(run: RunResult, target: Path) -> None:
 def _write_atomically(run: RunResult, target: Path, *, replace: bool) -> None:
     """Through a temp file beside the target, synced before it takes the target's name, so neither a reader
     nor a power cut ever sees half a run; a failed write leaves no file behind."""
-    data = RunResult.__pydantic_serializer__.to_json(run, indent=2) + b"\n"  # bytes: no str copy
-    write_file_atomically(target, data, replace=replace)
+    write_file_atomically(target, run_json(run), replace=replace)
 
 
-def write_file_atomically(target: Path, data: bytes, *, replace: bool) -> None:
-    """`data` at `target` in full or not at all: temp file, fsync, then rename (or link, which never replaces)."""
+TASKS_FIELD = b'\n  "tasks": [],\n'
+
+
+def run_json(run: RunResult) -> Iterator[bytes]:
+    """The run file's bytes (`to_json(run, indent=2)` and a newline), a task at a time: the whole run is never
+    one buffer (tens of MB at 20,000 tasks, on top of the results)."""
+    head = RunResult.__pydantic_serializer__.to_json(run.model_copy(update={"tasks": []}), indent=2)
+    before, found, after = head.partition(TASKS_FIELD)
+    if not found or not run.tasks:
+        yield RunResult.__pydantic_serializer__.to_json(run, indent=2) + b"\n"
+        return
+    yield before + b'\n  "tasks": [\n'
+    last = len(run.tasks) - 1
+    for index, task in enumerate(run.tasks):  # JSON strings hold no raw newline: each one here is layout
+        text = TaskResult.__pydantic_serializer__.to_json(task, indent=2)
+        yield b"    " + text.replace(b"\n", b"\n    ") + (b",\n" if index < last else b"\n")
+    yield b"  ],\n" + after + b"\n"
+
+
+def write_file_atomically(target: Path, data: bytes | Iterable[bytes], *, replace: bool) -> None:
+    """`data` (or its chunks) at `target` in full or not at all: temp file, fsync, then rename (or link, which
+    never replaces)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = create_temp_beside(target)
     try:
         with open(temp, "wb") as handle:
-            handle.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         if replace:
