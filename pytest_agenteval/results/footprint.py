@@ -4,8 +4,6 @@ pydantic stores beside the values matters at tens of thousands of tasks. Pure; i
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
 _SHARED: dict[frozenset[str], set[str]] = {}
@@ -18,16 +16,20 @@ def share_nested_fields_sets(result: BaseModel) -> None:
     A set must stay a `set` (pydantic's serializer refuses a frozenset), so assigning to a field of a held
     nested record would mark it set in the records that share its set: nothing assigns to them. The result's
     own set stays its own, since `model_copy(update=...)` adds to it."""
-    for value in result.__dict__.values():
-        _share(value)
+    _share_within(result)
 
 
-def _share(value: Any) -> None:
-    if isinstance(value, BaseModel):
-        given = value.__pydantic_fields_set__
-        object.__setattr__(value, "__pydantic_fields_set__", _SHARED.setdefault(frozenset(given), given))
-        for nested in value.__dict__.values():
-            _share(nested)
-    elif isinstance(value, list) and value and isinstance(value[0], BaseModel):  # records, not tags or steps
-        for item in value:
-            _share(item)
+def _share_within(model: BaseModel) -> None:
+    """Share the fields sets of the records `model` holds, directly or in a list (tags and steps are not records)."""
+    for value in model.__dict__.values():
+        if isinstance(value, BaseModel):
+            _share(value)
+        elif type(value) is list and value and isinstance(value[0], BaseModel):
+            for item in value:
+                _share(item)
+
+
+def _share(record: BaseModel) -> None:
+    given = record.__pydantic_fields_set__
+    object.__setattr__(record, "__pydantic_fields_set__", _SHARED.setdefault(frozenset(given), given))
+    _share_within(record)
