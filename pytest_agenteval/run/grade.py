@@ -104,12 +104,12 @@ def recorded_outputs(returned: Any) -> dict[str, Any]:
 
 async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], budgets: Budgets,
                 conventions: Sequence[SpanConvention] = (), limits: ScoringLimits | None = None,
-                agent: str | None = None, replay: ReplayRecord | None = None) -> Evaluation:
+                agent: str | None = None, cassette_misses: Sequence[str] = ()) -> Evaluation:
     """Rebuild the trace (`conventions` tried before the built-in ones) and apply every scorer (also on a
-    crashed run, with empty outputs). A request its cassette could not answer is the task's error, whatever
-    the agent made of it (clients retry and wrap errors)."""
-    if replay is not None and replay.misses and not isinstance(captured.exception, CassetteMissError):
-        captured = replace(captured, exception=CassetteMissError(replay.misses[0]))
+    crashed run, with empty outputs). A request the agent's cassette could not answer (`cassette_misses`) is the
+    task's error, whatever the agent made of it (clients retry and wrap errors)."""
+    if cassette_misses and not isinstance(captured.exception, CassetteMissError):
+        captured = replace(captured, exception=CassetteMissError(cassette_misses[0]))
     outputs = recorded_outputs(captured.output) if captured.exception is None else {}
     crash = captured.exception
     exception = ErrorInfo.from_exception(crash) if crash is not None else None
@@ -128,7 +128,7 @@ async def grade(task: Task, captured: CapturedRun, scorers: Sequence[Scorer], bu
     judged = spent(feedback)
     violations = budgets.violations(trace, judged.tokens.total, judged.cost)
     return Evaluation(task, outputs, trace, tuple(feedback), tuple(violations), notes,
-                      user_traceback(crash) if crash is not None else None, budgets, replay, cost_estimated)
+                      user_traceback(crash) if crash is not None else None, budgets, cost_estimated=cost_estimated)
 
 
 def to_task_result(evaluation: Evaluation, *, node_id: str, worker: str) -> TaskResult:

@@ -23,7 +23,6 @@ from pytest_agenteval.budgets import Budgets
 from pytest_agenteval.replay.cassettes import TaskCassette
 from pytest_agenteval.replay.router import task_cassette
 from pytest_agenteval.replay.session import ReplaySession
-from pytest_agenteval.results.models import ReplayRecord
 from pytest_agenteval.run.grade import Evaluation, grade, task_attributes
 from pytest_agenteval.run.inflight import InflightLog
 from pytest_agenteval.run.interrupts import InterruptWatch
@@ -47,12 +46,11 @@ class TaskTimeoutError(TimeoutError):
 
 @dataclass(frozen=True, slots=True)
 class AgentRun:
-    """A finished agent call: its capture, what it printed or logged, and what its cassette did (the cassette
-    stays open for the task's LLM judges)."""
+    """A finished agent call: its capture, what it printed or logged, and its cassette (still open: the task's LLM
+    judges record and replay in it too; it is finished once the task is graded)."""
 
     captured: CapturedRun
     output: TaskOutput
-    replay: ReplayRecord | None = None
     cassette: TaskCassette | None = None
 
 
@@ -120,9 +118,10 @@ class EvalRuntime:
             if run.cassette is None:
                 evaluation = await grade(task, run.captured, scorers, budgets, conventions, self.scoring, described)
                 return evaluation, run.output
+            misses = tuple(run.cassette.misses)  # the agent's own: a judge's miss is its feedback's error
             with task_cassette(run.cassette):  # a judge's model call is recorded and replayed like the agent's
                 evaluation = await grade(task, run.captured, scorers, budgets, conventions, self.scoring, described,
-                                         run.replay)
+                                         misses)
             return replace(evaluation, replay=run.cassette.finish()), run.output
 
         with route_output():
@@ -165,7 +164,7 @@ class EvalRuntime:
                     captured = write_otlp(self.export_traces, captured)
             finally:
                 self._in_flight(key, running=False)
-        return AgentRun(captured, output, cassette.finish() if cassette is not None else None, cassette)
+        return AgentRun(captured, output, cassette)
 
     def _in_flight(self, key: str, *, running: bool) -> None:
         if self.inflight_log is None:
