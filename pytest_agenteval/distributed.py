@@ -29,11 +29,10 @@ MAX_RERUNS = 3  # of one item, blamed while other agent calls were in flight
 class XdistHooks:
     """Registered on the controller only when xdist is present."""
 
-    def __init__(self, run_id: str, root: Path, repeats: int, suite_suffix: str, with_variants: bool = False) -> None:
+    def __init__(self, run_id: str, root: Path, repeats: int, suite_suffix: str) -> None:
         self.run_id = run_id
         self.root = root
         self.repeats = repeats
-        self.with_variants = with_variants
         self.suite_suffix = suite_suffix
         self.inflight_dir = Path(tempfile.mkdtemp(prefix="agenteval-inflight-"))
         self.suspects: set[str] = set()
@@ -68,8 +67,7 @@ class XdistHooks:
         if others:
             message += (f"; the agent calls of {', '.join(others)} were running in the same worker too, "
                         "so one of them may have crashed it")
-        result = crashed_task_result(crashitem, message, self.root, self.repeats, worker=worker,
-                                     with_variants=self.with_variants, inline=inline)
+        result = crashed_task_result(crashitem, message, self.root, self.repeats, worker=worker, inline=inline)
         setattr(report, REPORT_ATTR, result)  # made here, on the controller
 
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
@@ -82,10 +80,10 @@ class XdistHooks:
 
 
 def crashed_task_result(node_id: str, message: str, root: Path, repeats: int, worker: str,
-                        with_variants: bool = False, inline: str | None = None) -> TaskResult:
+                        inline: str | None = None) -> TaskResult:
     """The error record of the item `node_id` (`suite.jsonl::task`, `task[rK]`, `task[VARIANT]`, `task[VARIANT-rK]`);
     of an `inline` suite's item, its id and error only (the controller does not import test modules)."""
-    from pytest_agenteval.collect.names import task_id_of
+    from pytest_agenteval.collect.names import read_item_params, task_id_of
     from pytest_agenteval.collect.records import load_suite
     from pytest_agenteval.run.grade import error_task_result
     from pytest_agenteval.task import Task
@@ -93,13 +91,8 @@ def crashed_task_result(node_id: str, message: str, root: Path, repeats: int, wo
 
     suite, _, name = (inline, "::", node_id.removeprefix(f"{inline}::")) if inline else node_id.partition("::")
     encoded, _, suffix = name.partition("[")
-    task_id, params = task_id_of(encoded), suffix.removesuffix("]")
-    variant = None
-    if with_variants:
-        params, _, repeat_text = params.rpartition("-") if repeats > 1 else (params, "", "")
-        variant = task_id_of(params)
-        params = repeat_text
-    repeat = int(params.removeprefix("r")) if params else 1
+    task_id = task_id_of(encoded)
+    variant, repeat = read_item_params(suffix.removesuffix("]"), repeats)
     task = Task(task_id=task_id, inputs={"input": None}, repeat=repeat, repeats=repeats, suite=suite, variant=variant)
     for loaded in () if inline else load_suite(root / suite, display_path=suite).records:
         if loaded.record.task_id == task_id:

@@ -140,8 +140,7 @@ def configure_controller(config: pytest.Config) -> None:
     config.pluginmanager.register(publisher, "agenteval-publisher")
     # "xdist" when auto-loaded, "xdist.plugin" under PYTEST_DISABLE_PLUGIN_AUTOLOAD with `-p xdist.plugin`.
     if any(config.pluginmanager.hasplugin(name) for name in XDIST_PLUGIN_NAMES):
-        xdist_hooks = XdistHooks(options.run_id, config.rootpath, options.repeats, SUITE_SUFFIX,
-                                  with_variants=bool(options.variants))
+        xdist_hooks = XdistHooks(options.run_id, config.rootpath, options.repeats, SUITE_SUFFIX)
         config.pluginmanager.register(xdist_hooks, "agenteval-xdist")
         if resumed is not None:
             from pytest_agenteval.collect.resume import ResumeXdistHooks

@@ -128,3 +128,28 @@ def test_a_worker_that_dies_on_an_inline_task_leaves_its_error_in_the_run(projec
     assert tasks["hotpot/5a8b"]["exception"]["type"] == "WorkerCrashed"
     assert tasks["hotpot/5a8b"]["suite"] == "test_evals.py::loud"
     assert {task_id for task_id, task in tasks.items() if task["verdict"] == "passed"} == {f"t{i}" for i in range(6)}
+
+
+def test_a_worker_that_dies_on_a_variant_of_an_inline_suite_leaves_that_variants_error(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_dying='''
+import os
+from pytest_agenteval import inline_suite
+
+def steady(text):
+    return text
+
+def dying(text):
+    if text == "die":
+        os._exit(1)
+    return text
+
+pair = inline_suite([{"task_id": "a", "inputs": {"input": "die"}}, {"task_id": "b", "inputs": {"input": "ok"}}],
+                    variants={"steady": steady, "dying-v2": dying})
+''')
+    pytester.runpytest("--eval-store=runs", "-n", "2", "--eval-concurrency=1", "--eval-repeats=2")
+    tasks = {(task["task_id"], task["variant"]): task for task in read_single_run(pytester.path / "runs")["tasks"]}
+    assert len(tasks) == 8 and {task["verdict"] for key, task in tasks.items() if key[0] != "a#1"} <= {
+        "passed", "error"}
+    crashed = [key for key, task in tasks.items() if task["exception"] and task["exception"]["type"] == "WorkerCrashed"]
+    assert crashed and all(variant == "dying-v2" and task_id.startswith("a#") for task_id, variant in crashed)

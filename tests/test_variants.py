@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from pytest_agenteval.collect.names import item_params, read_item_params
 from pytest_agenteval.results.variants import sign_test
+from pytest_agenteval.task import Task
 
 from .helpers import load_run_json, read_single_run, record, write_suite
 
@@ -120,6 +122,13 @@ def test_the_paired_comparison_lists_the_flipped_tasks_with_an_exact_p_value(pro
     assert "variants (ranked by the tasks that meet the pass policy):" in text
     assert "no-bot vs yes-bot: 1 won, 2 lost" in text
     assert "s.jsonl::a[no-bot]" in text  # a failing task is named with its variant
+
+
+@pytest.mark.parametrize(("variant", "repeat", "repeats"), [
+    (None, 1, 1), (None, 3, 4), ("gpt-4o", 1, 1), ("gpt-4o", 2, 3), ("r2", 1, 1), ("a-r1", 5, 9), ("[x]::y", 2, 2)])
+def test_item_params_read_back_to_their_variant_and_repeat(variant: str | None, repeat: int, repeats: int) -> None:
+    task = Task(task_id="t", inputs={"input": "q"}, repeat=repeat, repeats=repeats, variant=variant)
+    assert read_item_params(item_params(task) or "", repeats) == (variant, repeat)
 
 
 @pytest.mark.parametrize(("wins", "losses", "expected"), [

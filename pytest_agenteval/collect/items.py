@@ -14,7 +14,7 @@ import pytest
 from pytest_agenteval.agents.calls import AgentTypeError
 from pytest_agenteval.budgets import Budgets
 from pytest_agenteval.collect.inline_suite import InlineSuite
-from pytest_agenteval.collect.names import marker_tags, node_name
+from pytest_agenteval.collect.names import item_params, marker_tags, node_name
 from pytest_agenteval.collect.records import InlineReader, LoadedRecord, RecordError, SuiteReader
 from pytest_agenteval.config import read_options
 from pytest_agenteval.keys import HOST_KEY, RESULT_KEY, SEQUENTIAL_WARNED_KEY
@@ -323,15 +323,6 @@ class InvalidRecord(pytest.Item):
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return self.path, max(self.error.line - 1, 0), self.name
-
-
-def item_params(task: Task) -> str | None:
-    """What follows the task id in brackets: the variant, the repeat, both (`variant-r2`), or nothing."""
-    repeat = f"r{task.repeat}" if task.repeats > 1 else None
-    if task.variant is None:
-        return repeat
-    variant = node_name(task.variant)
-    return variant if repeat is None else f"{variant}-{repeat}"
 
 
 def invalid_item_name(error: RecordError) -> str:

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
+from pytest_agenteval.task import Task
+
 # pytest splits a node id on "::" and reads "[...]" as parametrization; VS Code passes the ids to run one per
 # line (str.splitlines), so line and paragraph breaks and other control characters cannot stay either. "%" is
 # encoded so that the name decodes back to exactly one task id.
@@ -30,6 +32,30 @@ RESERVED_MARKERS = frozenset({
 def node_name(task_id: str) -> str:
     """The item name of a task: the task id, with only what pytest cannot parse percent-encoded."""
     return _UNPARSABLE.sub(_percent_encode, task_id)
+
+
+def item_params(task: Task) -> str | None:
+    """What follows the task id in brackets: the variant, the repeat, both (`variant-r2`), or nothing."""
+    repeat = f"r{task.repeat}" if task.repeats > 1 else None
+    if task.variant is None:
+        return repeat
+    variant = node_name(task.variant)
+    return variant if repeat is None else f"{variant}-{repeat}"
+
+
+_REPEAT = re.compile(r"(?:(?P<variant>.+)-)?r(?P<repeat>\d+)")
+
+
+def read_item_params(params: str, repeats: int) -> tuple[str | None, int]:
+    """(variant, repeat) back from `item_params`' text: with repeats every item ends in `rK`, without none does,
+    so the text is read the same whichever variants the run had (an unreadable one: no variant, repeat 1)."""
+    if repeats == 1:
+        return (task_id_of(params) if params else None), 1
+    found = _REPEAT.fullmatch(params)
+    if found is None:
+        return None, 1
+    variant = found.group("variant")
+    return (task_id_of(variant) if variant is not None else None), int(found.group("repeat"))
 
 
 def task_id_of(name: str) -> str:
