@@ -60,47 +60,46 @@ class EvalError(EvalMiss):
 
 def run_eval_task(request: pytest.FixtureRequest, eval_agent: Any, eval_scorers: Any, eval_budgets: Any,
                   eval_span_conventions: Sequence[SpanConvention], eval_model_config: Any) -> None:
-    """Run one eval task. This is every EvalItem's test function; its parameters are the fixtures it uses."""
-    item = request.node
-    assert isinstance(item, EvalItem)  # pytest hands a test function its own item
-    host = request.config.stash[HOST_KEY]
-    item.run_eval(host.runtime_for(request), eval_agent, eval_scorers, eval_budgets, tuple(eval_span_conventions),
-                  suspects=host.suspects, model_config=eval_model_config)
+    """Run one eval task: the test function of EvalItems; its parameters are the fixtures it uses, and the
+    functions below differ from it only in where the agent comes from."""
+    run_item(request, eval_agent, eval_scorers, eval_budgets, eval_span_conventions, eval_model_config)
 
 
 def run_variant_task(request: pytest.FixtureRequest, eval_variants: Any, eval_scorers: Any, eval_budgets: Any,
                      eval_span_conventions: Sequence[SpanConvention], eval_model_config: Any) -> None:
-    """Run one eval task with the agent of its variant: the test function of EvalItems made with variants."""
+    """With variants: the agent `eval_variants` gives the item's variant."""
     item = request.node
     assert isinstance(item, EvalItem) and item.task.variant is not None  # collected with a variant
     try:
         agent = variant_agent(eval_variants, item.task.variant)
     except TypeError as exc:
         item.fail_wiring(exc, str(exc), "eval_variants")
-    host = request.config.stash[HOST_KEY]
-    item.run_eval(host.runtime_for(request), agent, eval_scorers, eval_budgets, tuple(eval_span_conventions),
-                  suspects=host.suspects, model_config=eval_model_config)
-
-
-def run_stored_trace_task(request: pytest.FixtureRequest, eval_scorers: Any, eval_budgets: Any,
-                          eval_span_conventions: Sequence[SpanConvention]) -> None:
-    """Grade one task's stored trace (`--eval-traces`): the test function of EvalItems that call no agent."""
-    item = request.node
-    assert isinstance(item, EvalItem)
-    host = request.config.stash[HOST_KEY]
-    item.run_eval(host.runtime_for(request), None, eval_scorers, eval_budgets, tuple(eval_span_conventions))
+    run_item(request, agent, eval_scorers, eval_budgets, eval_span_conventions, eval_model_config)
 
 
 def run_own_agent_task(request: pytest.FixtureRequest, eval_scorers: Any, eval_budgets: Any,
                        eval_span_conventions: Sequence[SpanConvention], eval_model_config: Any) -> None:
-    """Run one task of an inline suite with the agent (or variants) the suite was given."""
+    """An inline suite's task: the agent (or the variant's) the suite was given."""
     item = request.node
     assert isinstance(item, EvalItem) and isinstance(item.parent, SuiteCollector) and item.parent.inline is not None
     inline = item.parent.inline
     agent = inline.agent if inline.variants is None else inline.variants[item.task.variant or ""]
+    run_item(request, agent, eval_scorers, eval_budgets, eval_span_conventions, eval_model_config)
+
+
+def run_stored_trace_task(request: pytest.FixtureRequest, eval_scorers: Any, eval_budgets: Any,
+                          eval_span_conventions: Sequence[SpanConvention]) -> None:
+    """With `--eval-traces`: no agent; the task's stored trace is graded."""
+    run_item(request, None, eval_scorers, eval_budgets, eval_span_conventions, None)
+
+
+def run_item(request: pytest.FixtureRequest, agent: Any, scorers: Any, budgets: Any,
+             conventions: Sequence[SpanConvention], model_config: Any) -> None:
+    item = request.node
+    assert isinstance(item, EvalItem)  # pytest hands a test function its own item
     host = request.config.stash[HOST_KEY]
-    item.run_eval(host.runtime_for(request), agent, eval_scorers, eval_budgets, tuple(eval_span_conventions),
-                  suspects=host.suspects, model_config=eval_model_config)
+    item.run_eval(host.runtime_for(request), agent, scorers, budgets, tuple(conventions), suspects=host.suspects,
+                  model_config=model_config)
 
 
 def variant_agent(variants: Any, name: str) -> Any:

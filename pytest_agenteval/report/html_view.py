@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pytest_agenteval.report.terminal import describe_exception, describe_feedback, describe_gate, group_rows, shorten
+from pytest_agenteval.report.terminal import describe_gate, group_rows, repeat_reasons
 from pytest_agenteval.results.models import RunResult, TaskResult
 from pytest_agenteval.results.verdicts import TaskVerdict, judge, wilson
 
@@ -77,7 +77,7 @@ def task_row(verdict: TaskVerdict, suite: str, task_id: str, variant: str | None
         "scorers": keys,
         "missed": [key for key in keys if any(fb.key == key and fb.passed is False
                                               for task in repeats for fb in task.feedback)],
-        "reasons": reasons(repeats),
+        "reasons": repeat_reasons(repeats, width=200),  # as the terminal names them, a little longer
         "replay": sorted({task.replay.status for task in repeats if task.replay is not None}),
         "budget_violations": sum(len(task.budget_violations) for task in repeats),
     }
@@ -87,18 +87,6 @@ def status(verdict: TaskVerdict) -> str:
     if verdict.label != "fail":
         return "passed" if verdict.label == "pass" else "flaky"
     return "error" if any(task.verdict == "error" for task in verdict.results) else "failed"
-
-
-def reasons(repeats: Sequence[TaskResult], limit: int = 3) -> list[str]:
-    """The distinct causes of the failed repeats, as the terminal names them: crashes, then failing scorers."""
-    found: dict[str, None] = {}
-    for task in repeats:
-        if task.exception is not None:
-            found[describe_exception(task.exception, 160, task.failed_in)] = None
-        for fb in task.feedback:
-            if fb.passed is False:
-                found[shorten(describe_feedback(fb), 200)] = None
-    return list(found)[:limit]
 
 
 def groups(judged: list[TaskVerdict]) -> list[dict[str, Any]]:

@@ -311,13 +311,18 @@ def _task_by_task(judged: list[TaskVerdict]) -> list[str]:
 
 def failure_reasons(verdict: TaskVerdict, limit: int = 3) -> list[str]:
     """The distinct causes of a task's failed repeats: crashes, then failing scorers."""
+    return repeat_reasons(verdict.results, limit)
+
+
+def repeat_reasons(repeats: Sequence[TaskResult], limit: int = 3, width: int = 160) -> list[str]:
+    """The distinct causes of the failed `repeats`, each shortened to about `width` characters."""
     reasons: dict[str, None] = {}
-    for task in verdict.results:
+    for task in repeats:
         if task.exception is not None:
-            reasons[describe_exception(task.exception, 120, task.failed_in)] = None
+            reasons[describe_exception(task.exception, width - 40, task.failed_in)] = None
         for fb in task.feedback:
             if fb.passed is False:
-                reasons[shorten(describe_feedback(fb), 160)] = None
+                reasons[shorten(describe_feedback(fb), width)] = None
     return list(reasons)[:limit]
 
 

@@ -161,6 +161,11 @@ class ScorerChange(Record):
     flipped: bool = False  # met the task pass rate in the baseline, misses it now
 
 
+def task_name(suite: str, task_id: str, variant: str | None) -> str:
+    """How summaries name a suite task: `suite::task_id`, with `[variant]` when it has one."""
+    return f"{suite}::{task_id}" + (f"[{variant}]" if variant is not None else "")
+
+
 class TaskChange(Record):
     """One suite task compared with the baseline (repeats grouped)."""
 
@@ -180,7 +185,7 @@ class TaskChange(Record):
 
     @property
     def name(self) -> str:
-        return f"{self.suite}::{self.task_id}" + (f"[{self.variant}]" if self.variant is not None else "")
+        return task_name(self.suite, self.task_id, self.variant)
 
 
 class RunDiff(Record):

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pytest_agenteval.results.models import GateRecord, TaskResult
+from pytest_agenteval.results.models import GateRecord, TaskResult, task_name
 
 Label = Literal["pass", "flaky", "fail"]
 Z_95 = 1.959964
@@ -72,10 +72,6 @@ class TaskVerdict:
     def name(self) -> str:
         """`suite::task_id`, with `[variant]` when it has one."""
         return task_name(self.suite, self.task_id, self.variant)
-
-
-def task_name(suite: str, task_id: str, variant: str | None) -> str:
-    return f"{suite}::{task_id}" + (f"[{variant}]" if variant is not None else "")
 
 
 def repeat_passed(task: TaskResult) -> bool:
