@@ -6,22 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
-from .fake_openai_server import serving
+from .fake_openai_server import JsonHandler, LoopbackServer, serving
 
 
-class CountingServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
-
+class CountingServer(LoopbackServer):
     def __init__(self, port: int = 0) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}/v1"
+        super().__init__(_Handler, port)
         self.answered = 0
-        self.lock = threading.Lock()
 
     def next_number(self) -> int:
         with self.lock:
@@ -29,27 +21,21 @@ class CountingServer(ThreadingHTTPServer):
             return self.answered
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: CountingServer
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        body = self.read_json()
         prompt = str(body["messages"][-1]["content"])
         answer = f"{prompt} #{self.server.next_number()}"
         if body.get("stream"):
             self._stream(answer, body.get("model", "m"))
             return
-        payload = json.dumps({
+        self.send_json(200, {
             "id": "chatcmpl-1", "object": "chat.completion", "created": 1_700_000_000, "model": body.get("model"),
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
-        }).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Set-Cookie", "session=server-cookie-value")
-        self.end_headers()
-        self.wfile.write(payload)
+        }, headers=(("Set-Cookie", "session=server-cookie-value"),))
 
     def _stream(self, answer: str, model: str) -> None:
         self.send_response(200)
@@ -62,9 +48,6 @@ class _Handler(BaseHTTPRequestHandler):
                                   "finish_reason": None}]}
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
         self.wfile.write(b"data: [DONE]\n\n")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 def serve(port: int = 0) -> contextlib.AbstractContextManager[CountingServer]:

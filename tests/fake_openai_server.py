@@ -86,33 +86,60 @@ def _text(content: Any) -> str:
     return "" if content is None else str(content)
 
 
-class FakeOpenAIServer(ThreadingHTTPServer):
-    """The server; `url` is its base URL, `in_flight["peak"]` the most requests it answered at once."""
+class LoopbackServer(ThreadingHTTPServer):
+    """An OpenAI-compatible server on 127.0.0.1 (`port` 0: an ephemeral one); `url` is its base URL."""
 
     daemon_threads = True
     request_queue_size = 64  # the default 5 drops connections when ten conversations open at once
 
-    def __init__(self, delay: float) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.delay = delay
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), handler)
         self.url = f"http://127.0.0.1:{self.server_address[1]}/v1"
-        self.in_flight = {"now": 0, "peak": 0}
         self.lock = threading.Lock()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class JsonHandler(BaseHTTPRequestHandler):
+    """Reads a JSON request body and answers JSON, silently (the test output stays clean)."""
+
+    def read_json(self) -> Any:
+        return json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+
+    def send_json(self, status: int, body: Any, headers: tuple[tuple[str, str], ...] = ()) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class FakeOpenAIServer(LoopbackServer):
+    """The server; `in_flight["peak"]` is the most requests it answered at once."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(_Handler)
+        self.delay = delay
+        self.in_flight = {"now": 0, "peak": 0}
+
+
+class _Handler(JsonHandler):
     server: FakeOpenAIServer
 
     def do_POST(self) -> None:
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self.send_error(404, f"the fake server only answers /v1/chat/completions, not {self.path}")
             return
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        body = self.read_json()
         if body.get("stream"):
             self.send_error(400, "the fake server does not stream")
             return
         if _last_user_text(body.get("messages") or []) == CRASH_PROMPT:
-            self._send(500, {"error": {"message": "the model is down", "type": "server_error"}})
+            self.send_json(500, {"error": {"message": "the model is down", "type": "server_error"}})
             return
         with self.server.lock:
             in_flight = self.server.in_flight
@@ -121,18 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
         time.sleep(self.server.delay)
         with self.server.lock:
             self.server.in_flight["now"] -= 1
-        self._send(200, reply(body))
-
-    def _send(self, status: int, body: dict[str, Any]) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-        pass
+        self.send_json(200, reply(body))
 
 
 Server = TypeVar("Server", bound=ThreadingHTTPServer)

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .fake_openai_server import serving
+from .fake_openai_server import JsonHandler, LoopbackServer, serving
 
 PROMPT_TOKENS, COMPLETION_TOKENS = 250, 30
 
@@ -33,22 +31,17 @@ def pairwise_verdict(prompt: str) -> dict[str, str]:
     return {"reason": f"{better}: it gives the weather" if better != "tie" else "alike", "better": better}
 
 
-class JudgeServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
-
+class JudgeServer(LoopbackServer):
     def __init__(self, port: int = 0) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}/v1"
+        super().__init__(_Handler, port)
         self.prompts: list[str] = []
-        self.lock = threading.Lock()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: JudgeServer
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        body = self.read_json()
         prompt = "\n".join(str(m.get("content")) for m in body["messages"] if m.get("role") == "user")
         with self.server.lock:
             self.server.prompts.append(prompt)
@@ -67,21 +60,13 @@ class _Handler(BaseHTTPRequestHandler):
                 "function": {"name": body["tools"][0]["function"]["name"], "arguments": arguments}}]}
         else:
             message = {"role": "assistant", "content": json.dumps({"reasoning": reason, "score": passed})}
-        payload = json.dumps({
+        self.send_json(200, {
             "id": "chatcmpl-judge", "object": "chat.completion", "created": 1_700_000_000, "model": body.get("model"),
             "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if body.get("tools") else "stop",
                          "logprobs": None}],
             "usage": {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": COMPLETION_TOKENS,
                       "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS},
-        }).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        })
 
 
 def serve(port: int = 0) -> contextlib.AbstractContextManager[JudgeServer]:
