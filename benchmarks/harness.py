@@ -1,6 +1,7 @@
-"""Plumbing shared by the benchmark scripts: temp projects, timed child runs, medians, tables, verdicts.
+"""Plumbing shared by the benchmark scripts: temp projects, timed child runs, medians, tables, verdicts, and the
+loopback servers some of them talk to.
 
-Every measurement is a real `pytest` (or AG2 runner) process; this module imports nothing from the plugin.
+Every measurement is a real `pytest` (or AG2 runner) process; of the plugin this module imports only an option check.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pytest_agenteval.config import positive_int as positive_int  # the plugin's own check, re-exported
 
@@ -279,3 +283,34 @@ class Verdicts:
 
 def seconds(value: float) -> str:
     return f"{value:.3f}"
+
+
+class QuietJsonHandler(BaseHTTPRequestHandler):
+    """Answers JSON and logs nothing, for the loopback servers the benchmarks talk to."""
+
+    def send_json(self, body: Any) -> None:
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+Server = TypeVar("Server", bound=ThreadingHTTPServer)
+
+
+@contextmanager
+def serving(server: Server) -> Iterator[Server]:
+    """`server` on a daemon thread until the block ends, then shut down and closed."""
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

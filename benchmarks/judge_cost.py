@@ -11,15 +11,14 @@ a few dozen tokens of this.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from genai_prices import Usage, calc_price
+from harness import QuietJsonHandler, serving
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
@@ -58,7 +57,7 @@ class Capture(ThreadingHTTPServer):
         self.bodies: list[dict[str, Any]] = []
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietJsonHandler):
     server: Capture
 
     def do_POST(self) -> None:
@@ -70,30 +69,14 @@ class _Handler(BaseHTTPRequestHandler):
         verdict = PAIR_VERDICT if "better" in properties else verdict
         call = {"id": "c1", "type": "function", "function": {"name": function["name"],
                                                              "arguments": json.dumps(verdict, ensure_ascii=False)}}
-        payload = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                              "choices": [{"index": 0, "finish_reason": "tool_calls",
-                                           "message": {"role": "assistant", "content": None, "tool_calls": [call]}}],
-                              "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        self.send_json({"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
+                        "choices": [{"index": 0, "finish_reason": "tool_calls",
+                                     "message": {"role": "assistant", "content": None, "tool_calls": [call]}}],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 
 
-@contextmanager
-def capturing() -> Iterator[Capture]:
-    server = Capture()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+def capturing() -> contextlib.AbstractContextManager[Capture]:
+    return serving(Capture())
 
 
 def counter() -> tuple[str, Any]:

@@ -8,16 +8,14 @@ Per task = (pytest's in-process time of the case - the live run's, same round) /
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import ThreadingHTTPServer
 
 from harness import (
     ChildRun,
+    QuietJsonHandler,
     Verdicts,
     add_common_arguments,
     machine_line,
@@ -29,6 +27,7 @@ from harness import (
     run_child,
     run_rounds,
     seconds,
+    serving,
     temp_project,
     write_suite,
 )
@@ -36,32 +35,17 @@ from harness import (
 MAX_ADDED_MS = 1.0
 
 
-class _Answer(BaseHTTPRequestHandler):
+class _Answer(QuietJsonHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        payload = json.dumps({"answer": "ok"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        self.send_json({"answer": "ok"})
 
 
 @contextmanager
 def loopback_server() -> Iterator[str]:
     """A server on 127.0.0.1 that answers every POST at once; yields its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _Answer)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}/answer"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def main(argv: list[str] | None = None) -> int:
