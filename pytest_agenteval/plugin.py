@@ -60,7 +60,8 @@ class AgentEvalHookspecs:
 
     @pytest.hookspec
     def pytest_agenteval_run_started(self, config: pytest.Config, run_id: str) -> None:
-        """The session starts a run: before its first item (a resumed run keeps its new id)."""
+        """The session starts a run: before its first item, or, with only inline suites (known once collected),
+        at its first item's report (a resumed run keeps its new id)."""
 
     @pytest.hookspec
     def pytest_agenteval_task_evaluated(self, config: pytest.Config, result: TaskResult) -> None:

@@ -67,6 +67,8 @@ class RunPublisher:
         selection = self.config.stash[SELECTION_KEY]
         if selection.from_options or selection.from_args:  # suites were selected: a run starts
             self.config.hook.pytest_agenteval_run_started(config=self.config, run_id=self.options.run_id)
+        else:  # only suites defined in test modules, if any: the run starts with their first report
+            self.recorder.before_first = self.start_late_run
         result = yield
         if self.recorder.results:
             from pytest_agenteval.results.build import in_suite_order
@@ -201,6 +203,16 @@ class RunPublisher:
         journal.close()
         self.failures.append(f"the journal {journal.path} keeps the {journal.entries} result(s) it holds: once "
                              f"the store can be written, `agenteval recover {journal.path.parent}` stores them")
+
+    def start_late_run(self) -> None:
+        """The first report of an eval item, in a session that selected no suite file: its journal (a run id
+        taken meanwhile fails the session, not the run), then `pytest_agenteval_run_started`."""
+        if self.options.store is not None:
+            try:
+                self.recorder.journal = self.open_journal(self.options.store)
+            except pytest.UsageError as exc:
+                self.failures.append(f"journal not written: {exc}")
+        self.config.hook.pytest_agenteval_run_started(config=self.config, run_id=self.options.run_id)
 
     def open_journal(self, store: Path) -> RunJournal:
         """Reserve the run id before anything runs: its journal, created exclusively, which also proves the store

@@ -5,7 +5,7 @@ killed session loses nothing that had reported). It only collects; `publish` bui
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import pytest
@@ -33,6 +33,9 @@ class RunRecorder:
         self.collection_errors = 0
         self._carried: dict[tuple[str, str, str | None], TaskResult] = {}
         self._attempts: dict[tuple[str, str, str | None], TaskResult] = {}  # this session's latest result of each item
+        # Called once, at the first eval report, when the run could not start at configure (suites defined in test
+        # modules are known only once they are collected, on xdist workers at that).
+        self.before_first: Callable[[], None] | None = None
 
     def carry_over(self, tasks: Sequence[TaskResult]) -> None:
         """Start from the results of the run being resumed."""
@@ -52,11 +55,14 @@ class RunRecorder:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record_errors = getattr(report, RECORD_ERROR_ATTR, None)  # one item may stand for many bad lines
+        payload = getattr(report, REPORT_ATTR, None)
+        if self.before_first is not None and (payload is not None or record_errors):
+            start, self.before_first = self.before_first, None
+            start()
         for record_error in [record_errors] if isinstance(record_errors, str) else record_errors or ():
             self.invalid_records.append(record_error)
             if self.journal is not None:
                 self.journal.append_invalid_record(record_error)
-        payload = getattr(report, REPORT_ATTR, None)
         if payload is None:
             return
         from pytest_agenteval.results.footprint import share_nested_fields_sets

@@ -153,3 +153,31 @@ pair = inline_suite([{"task_id": "a", "inputs": {"input": "die"}}, {"task_id": "
         "passed", "error"}
     crashed = [key for key, task in tasks.items() if task["exception"] and task["exception"]["type"] == "WorkerCrashed"]
     assert crashed and all(variant == "dying-v2" and task_id.startswith("a#") for task_id, variant in crashed)
+
+
+def test_a_session_of_inline_suites_only_journals_its_run_and_starts_it_once(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('''
+STARTED = []
+
+def pytest_agenteval_run_started(config, run_id):
+    STARTED.append(run_id)
+''')
+    pytester.makepyfile(test_a_inline='''
+from pytest_agenteval import inline_suite
+
+smoke = inline_suite([{"task_id": f"t{i}", "inputs": {"input": "x"}} for i in range(3)] + [{"task_id": "bad"}],
+                     agent=str.upper)
+''', test_b_plain='''
+from pathlib import Path
+from conftest import STARTED
+
+def test_the_run_is_journaled_while_it_runs():
+    journal = Path("runs/r1.journal.jsonl")
+    assert journal.exists(), list(Path("runs").iterdir())
+    assert len(journal.read_text().splitlines()) == 1 + 3 + 1  # the header, three results, the bad record
+    assert STARTED == ["r1"]
+''')
+    result = pytester.runpytest("--eval-store=runs", "--eval-run-id=r1", "-p", "no:randomly")
+    result.assert_outcomes(passed=4, errors=1)
+    assert len(read_single_run(pytester.path / "runs")["tasks"]) == 3
+    assert not (pytester.path / "runs" / "r1.journal.jsonl").exists()  # the stored run replaced it
