@@ -116,13 +116,14 @@ def test_ag2_evaluate_traces_grades_the_exported_traces_alike(exported: pytest.P
     exported.runpytest("s.jsonl", "--eval-store=runs", "--eval-run-id=stored", "--eval-traces=traces",
                        "--eval-repeats=2")
     ours = {task["task_id"]: task for task in load_run_json(exported.path / "runs" / "stored.json")["tasks"]}
-    keys = ("tool_called", "no_tool_errors", "city_argument_correct", "token_budget")
+    compared = 0
     for task in theirs.tasks:
         if task.task.task_id.startswith("crash"):
             continue  # AG2 grades a crashed run's trace reference-free; ours keeps it an error
         mine = {fb["key"]: fb["score"] for fb in ours[task.task.task_id]["feedback"]}
-        assert {fb.key: fb.score for fb in task.feedback if fb.key in keys} == {
-            key: mine[key] for key in keys if key in mine}, task.task.task_id
+        assert {fb.key: fb.score for fb in task.feedback} == mine, task.task.task_id
+        compared += len(mine)
+    assert compared >= 6 * 7  # six graded tasks, seven or eight scorers each: never an empty comparison
 
 
 def test_collector_jsonl_tempo_batches_and_ag2_trace_files_load(exported: pytest.Pytester) -> None:
