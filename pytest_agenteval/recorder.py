@@ -40,7 +40,7 @@ class RunRecorder:
     def carry_over(self, tasks: Sequence[TaskResult]) -> None:
         """Start from the results of the run being resumed."""
         for task in tasks:
-            self._carried[(task.suite, task.task_id, task.variant)] = task
+            self._carried[task.item_key] = task
             self.results.append(task)
             if self.journal is not None:
                 self.journal.append_carried(task)
@@ -72,7 +72,7 @@ class RunRecorder:
         # From this process, the result itself (held by nothing else); from a worker, or masked, its JSON.
         result = payload if isinstance(payload, TaskResult) else TaskResult.model_validate_json(payload)
         result.outcome = outcome
-        key = (result.suite, result.task_id, result.variant)
+        key = result.item_key
         earlier = self._attempts.get(key)  # a rerun (pytest-rerunfailures) replaces the earlier attempt
         if earlier is not None:
             result = result.model_copy(update={"attempts": earlier.attempts + 1})

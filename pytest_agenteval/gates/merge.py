@@ -77,7 +77,7 @@ def check_disjoint(runs: Sequence[RunResult]) -> None:
     seen: dict[tuple[str, str, str | None], str] = {}
     for run in runs:
         for task in run.tasks:
-            key = (task.suite, task.task_id, task.variant)
+            key = task.item_key
             if key in seen:
                 shown = task.task_id if task.variant is None else f"{task.task_id} (variant {task.variant})"
                 raise MergeError(f"cannot merge: task {task.suite}::{shown} is in both {seen[key]} and "

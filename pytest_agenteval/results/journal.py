@@ -279,21 +279,16 @@ def parse_journal(path: Path, data: bytes, modified: float) -> JournalContent:
         if entry is None:
             continue
         if entry.carried is not None:
-            carried[task_key(entry.carried)] = entry.carried
+            carried[entry.carried.item_key] = entry.carried
         if entry.task is not None:
-            carried.pop(task_key(entry.task), None)  # a result of this run replaces the resumed run's
-            new[task_key(entry.task)] = entry.task
+            carried.pop(entry.task.item_key, None)  # a result of this run replaces the resumed run's
+            new[entry.task.item_key] = entry.task
         if entry.invalid_record is not None:
             content.invalid_records.append(entry.invalid_record)
     content.tasks = [*carried.values(), *new.values()]
     if lines[-1]:
         content.problems.append(f"{path}:{len(lines)}: torn last line dropped (the session died writing it)")
     return content
-
-
-def task_key(task: TaskResult) -> tuple[str, str, str | None]:
-    """Which item a result belongs to: its suite, its run task id (`id#repeat` with repeats) and its variant."""
-    return task.suite, task.task_id, task.variant
 
 
 def read_header(path: Path, line: bytes, problems: list[str]) -> JournalHeader | None:

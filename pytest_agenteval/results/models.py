@@ -125,6 +125,12 @@ class TaskResult(Record):
     judge_tokens: TokenRecord = Field(default_factory=TokenRecord)  # LLM judges grading it; never in `tokens`
     judge_cost: float | None = None  # what those judge calls cost (genai-prices); never in `cost`
 
+    @property
+    def item_key(self) -> tuple[str, str, str | None]:
+        """Which item this is the result of: suite, run task id (`id#k` with repeats) and variant. A later result
+        with the same key is a rerun of that item; two runs with the same key overlap."""
+        return self.suite, self.task_id, self.variant
+
 
 class GateRecord(Record):
     """One gate as judged at the end of the run."""
