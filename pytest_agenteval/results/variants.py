@@ -43,22 +43,18 @@ def summarize_variants(tasks: Sequence[TaskResult], task_pass_rate: float,
 def leaderboard(order: Sequence[str], runs: dict[str, list[TaskResult]], verdicts: dict[str, list[TaskVerdict]],
                 totals: dict[str, Aggregates]) -> list[LeaderboardRow]:
     """One row per variant, best first by the fraction of tasks that meet the pass policy."""
-    rates = {name: _rate(verdicts[name]) for name in order}
+    passed = {name: sum(1 for verdict in verdicts[name] if verdict.meets_policy) for name in order}
+    rates = {name: passed[name] / len(verdicts[name]) if verdicts[name] else 0.0 for name in order}
     keys = sorted({key for name in order for key in (*totals[name].pass_rate, *totals[name].score_stats)})
     scores = {key: _key_scores(key, order, runs, totals) for key in keys}
     rows = []
     for name in sorted(order, key=lambda each: -rates[each]):
-        passed = sum(1 for verdict in verdicts[name] if verdict.meets_policy)
-        interval = wilson(passed, len(verdicts[name]))
+        interval = wilson(passed[name], len(verdicts[name]))
         rows.append(LeaderboardRow(
-            rank=competition_rank(rates[name], rates.values()), variant=name, passed_tasks=passed,
+            rank=competition_rank(rates[name], rates.values()), variant=name, passed_tasks=passed[name],
             total_tasks=len(verdicts[name]), pass_rate=rates[name], interval=(interval.low, interval.high),
             items=len(runs[name]), scores={key: scores[key][name] for key in keys}))
     return rows
-
-
-def _rate(verdicts: Sequence[TaskVerdict]) -> float:
-    return sum(1 for verdict in verdicts if verdict.meets_policy) / len(verdicts) if verdicts else 0.0
 
 
 def _key_scores(key: str, order: Sequence[str], runs: dict[str, list[TaskResult]],
