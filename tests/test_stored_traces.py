@@ -193,3 +193,24 @@ def test_the_task_id_attribute_is_configurable(exported: pytest.Pytester) -> Non
     exported.runpytest("s.jsonl", "--eval-traces=renamed", "--eval-trace-task-attribute=app.case",
                        "--eval-repeats=2", "--eval-store=runs", "--eval-run-id=renamed")
     assert graded_run(exported.path / "runs" / "renamed.json") == graded_run(exported.path / "runs" / "live.json")
+
+
+def test_a_trace_without_the_plugins_root_span_answers_with_its_last_model_response(
+        exported: pytest.Pytester) -> None:
+    from ag2.eval.sources._otlp_json import otlp_json_to_spans
+    from ag2.eval.sources.trace_source import save_trace
+
+    foreign = exported.path / "foreign"
+    for path in (exported.path / "traces").glob("*.json"):
+        spans = otlp_json_to_spans(json.loads(path.read_text()))
+        root = next(span for span in spans if span.name == "eval.task")
+        if "crash" not in str(root.attributes["agenteval.task_id"]):  # a crash is recorded on the root only
+            save_trace(foreign, path.stem, [span for span in spans if span is not root],  # as AG2 writes its own
+                       task_id=str(root.attributes["agenteval.task_id"]))
+    exported.runpytest("s.jsonl", "--eval-store=runs", "--eval-run-id=foreign", "--eval-traces=foreign",
+                       "--eval-repeats=2")
+    live = graded_run(exported.path / "runs" / "live.json")
+    again = graded_run(exported.path / "runs" / "foreign.json")
+    graded = [task_id for task_id in live if not task_id.startswith("crash")]
+    assert {task_id: again[task_id] for task_id in graded} == {task_id: live[task_id] for task_id in graded}
+    assert live["weather#1"][6] == "It is sunny in Paris."  # the answer came from the last model call's text
