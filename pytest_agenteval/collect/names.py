@@ -1,5 +1,6 @@
 """How a task id and its tags appear to pytest: the item's node name (percent-encoding only what pytest, the
-command line and IDE adapters cannot parse) and which tags become markers. Pure; imports nothing from pytest.
+command line and IDE adapters cannot parse), its bracketed variant and repeat (and reading them back), and which
+tags become markers. Pure; imports nothing from pytest.
 """
 
 from __future__ import annotations
