@@ -1,7 +1,10 @@
-"""Held results share their nested records' fields sets (about 40% of a result's memory), and read, dump and
-copy as before."""
+"""Held results share their nested records' fields sets (about 40% of a result's memory) and their equal frozen
+records, and read, dump and copy as before."""
 
 from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
 
 from pytest_agenteval.results.footprint import share_nested_fields_sets
 from pytest_agenteval.results.models import FeedbackRecord, TaskResult, TokenRecord
@@ -29,3 +32,41 @@ def test_a_shared_result_is_still_copied_with_an_update() -> None:
     share_nested_fields_sets(held)
     rerun = held.model_copy(update={"attempts": 2})
     assert rerun.attempts == 2 and "attempts" in rerun.model_fields_set and "attempts" not in held.model_fields_set
+
+
+def test_equal_frozen_records_of_held_results_become_one_object_and_dump_as_before() -> None:
+    first, second = result("a"), result("b")
+    dumps = [each.model_dump_json() for each in (first, second)]
+    share_nested_fields_sets(first)
+    share_nested_fields_sets(second)
+    assert second.tokens is first.tokens and second.judge_tokens is first.judge_tokens
+    assert second.feedback[0] is first.feedback[0]
+    assert [each.model_dump_json() for each in (first, second)] == dumps
+
+
+def test_records_equal_only_across_types_or_signs_stay_apart() -> None:
+    made = [FeedbackRecord(key="k", score=score, passed=True) for score in (True, 1, 1.0, 0.0, -0.0)]
+    held = [result(f"t{index}").model_copy(update={"feedback": [record]}) for index, record in enumerate(made)]
+    for each in held:
+        share_nested_fields_sets(each)
+    kept = [each.feedback[0] for each in held]
+    assert len({id(record) for record in kept}) == len(made)
+    assert [each.model_dump()["feedback"][0]["score"] for each in held] == [True, 1, 1.0, 0.0, -0.0]
+    assert str(held[-1].feedback[0].score) == "-0.0"
+
+
+def test_a_record_with_unhashable_detail_stays_its_own() -> None:
+    first, second = (result(name).model_copy(update={"feedback": [
+        FeedbackRecord(key="k", score=True, passed=True, detail={"why": ["a"]})]}) for name in ("a", "b"))
+    share_nested_fields_sets(first)
+    share_nested_fields_sets(second)
+    assert first.feedback[0] is not second.feedback[0] and first.feedback[0] == second.feedback[0]
+
+
+def test_shared_records_cannot_be_changed_in_place() -> None:
+    held = result("a")
+    share_nested_fields_sets(held)
+    with pytest.raises(ValidationError):
+        held.tokens.input = 5
+    with pytest.raises(ValidationError):
+        held.feedback[0].score = False

@@ -91,7 +91,6 @@ def test_an_llm_pairwise_judge_is_asked_in_both_orders_and_its_position_bias_can
     (result,) = judged(ask, [("It is sunny, 21 C.", "No idea.")])
     assert (result.winner, result.flipped) == ("tie", True)
     assert result.usage.tokens.total == 440
-    first, second = prompts
-    assert first.index("It is sunny") < first.index("No idea.") and second.index("No idea.") < second.index(
-        "It is sunny")
-    assert "<input>\nweather in Paris?\n</input>" in first
+    # The two orders are asked concurrently, so either may reach the model first.
+    assert sorted(prompt.index("It is sunny") < prompt.index("No idea.") for prompt in prompts) == [False, True]
+    assert all("<input>\nweather in Paris?\n</input>" in prompt for prompt in prompts)

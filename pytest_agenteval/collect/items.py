@@ -239,6 +239,12 @@ class EvalItem(pytest.Function):
         inline = getattr(self.parent, "inline", None)
         return self.path, (inline.line if inline is not None else self.task.line) - 1, self.name
 
+    def setup(self) -> None:
+        # The test function's `request` is this item's own; resolved as a fixture, pytest would make a new fixture
+        # definition for it (a signature inspected) on every item.
+        self.funcargs["request"] = self._request
+        super().setup()
+
     def run_eval(self, runtime: EvalRuntime, agent: Any, scorers: Any, budgets: Any,
                  conventions: tuple[SpanConvention, ...] = (), suspects: frozenset[str] = frozenset(),
                  model_config: Any = None) -> None:

@@ -109,9 +109,14 @@ def mask_report(report: pytest.TestReport, redactor: Redactor) -> None:
     """What pytest prints and writes from this report (failure text, captured sections, JUnit properties),
     with secrets masked, control characters escaped in the sections, and lone surrogates (which xdist cannot
     send) escaped everywhere."""
-    report.sections = [(title, printable(redactor.text(text), multiline=True)) for title, text in report.sections]
-    report.user_properties = [(name, clean_text(redactor.text(value)) if isinstance(value, str) else value)
-                              for name, value in report.user_properties]
+    # The terminal reporter keeps every report to the end: lists nothing changed in stay the item's own.
+    sections = [(title, printable(redactor.text(text), multiline=True)) for title, text in report.sections]
+    if sections != report.sections:
+        report.sections = sections
+    properties = [(name, clean_text(redactor.text(value)) if isinstance(value, str) else value)
+                  for name, value in report.user_properties]
+    if properties != report.user_properties:
+        report.user_properties = properties
     longrepr = report.longrepr
     if isinstance(longrepr, str):
         report.longrepr = clean_text(redactor.text(longrepr))

@@ -8,30 +8,40 @@ from __future__ import annotations
 from pytest_agenteval.results.models import TaskResult
 
 PREFIX = "agenteval."
+# The names, made once: every report keeps its properties to the end of the session.
+_TASK_ID, _VERDICT, _REPEAT = f"{PREFIX}task_id", f"{PREFIX}verdict", f"{PREFIX}repeat"
+_TOKENS_INPUT, _TOKENS_OUTPUT = f"{PREFIX}tokens.input", f"{PREFIX}tokens.output"
+_TOKENS_TOTAL = f"{PREFIX}tokens.total"
+_DURATION, _COST, _TRACE_ID = f"{PREFIX}duration_ms", f"{PREFIX}cost", f"{PREFIX}trace_id"
+_JUDGE_TOKENS, _JUDGE_COST = f"{PREFIX}judge_tokens.total", f"{PREFIX}judge_cost"
+_score_names: dict[str, str] = {}
 
 
 def junit_properties(result: TaskResult) -> list[tuple[str, object]]:
     """Verdict, scores (one per scorer key), tokens, cost, duration, trace id, and what LLM judges spent."""
     properties: list[tuple[str, object]] = [
-        (f"{PREFIX}task_id", result.task_id),
-        (f"{PREFIX}verdict", result.verdict),
-        (f"{PREFIX}repeat", result.repeat),
+        (_TASK_ID, result.task_id),
+        (_VERDICT, result.verdict),
+        (_REPEAT, result.repeat),
     ]
     for fb in result.feedback:
         shown = fb.error.type if fb.error is not None else fb.value if fb.value is not None else fb.score
-        properties.append((f"{PREFIX}score.{fb.key}", shown))
+        name = _score_names.get(fb.key)
+        if name is None:
+            name = _score_names[fb.key] = f"{PREFIX}score.{fb.key}"
+        properties.append((name, shown))
     properties += [
-        (f"{PREFIX}tokens.input", result.tokens.input),
-        (f"{PREFIX}tokens.output", result.tokens.output),
-        (f"{PREFIX}tokens.total", result.tokens.total),
-        (f"{PREFIX}duration_ms", result.duration_ms),
+        (_TOKENS_INPUT, result.tokens.input),
+        (_TOKENS_OUTPUT, result.tokens.output),
+        (_TOKENS_TOTAL, result.tokens.total),
+        (_DURATION, result.duration_ms),
     ]
     if result.cost is not None:
-        properties.append((f"{PREFIX}cost", result.cost))
+        properties.append((_COST, result.cost))
     if result.trace_ref is not None:
-        properties.append((f"{PREFIX}trace_id", result.trace_ref.trace_id))
+        properties.append((_TRACE_ID, result.trace_ref.trace_id))
     if result.judge_tokens.total:
-        properties.append((f"{PREFIX}judge_tokens.total", result.judge_tokens.total))
+        properties.append((_JUDGE_TOKENS, result.judge_tokens.total))
     if result.judge_cost is not None:
-        properties.append((f"{PREFIX}judge_cost", result.judge_cost))
+        properties.append((_JUDGE_COST, result.judge_cost))
     return properties

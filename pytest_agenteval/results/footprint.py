@@ -4,9 +4,15 @@ pydantic stores beside the values matters at tens of thousands of tasks. Pure; i
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 _SHARED: dict[frozenset[str], set[str]] = {}
+# Frozen records seen before, by value: a run's judge tokens are mostly zero, and a boolean scorer's feedback is
+# one of a few records. Bounded, so a run of all-distinct records keeps no more than this beside its results.
+_SAME: dict[tuple[Any, ...], BaseModel] = {}
+SAME_RECORDS_LIMIT = 4096
 
 
 def share_nested_fields_sets(result: BaseModel) -> None:
@@ -15,21 +21,52 @@ def share_nested_fields_sets(result: BaseModel) -> None:
     given the same fields need only one. Reading them (`model_fields_set`, `exclude_unset` dumps) is unchanged.
     A set must stay a `set` (pydantic's serializer refuses a frozenset), so assigning to a field of a held
     nested record would mark it set in the records that share its set: nothing assigns to them. The result's
-    own set stays its own, since `model_copy(update=...)` adds to it."""
+    own set stays its own, since `model_copy(update=...)` adds to it.
+    A frozen nested record (tokens, feedback) equal, field by field and type by type, to one held before is
+    replaced by that one."""
     _share_within(result)
 
 
 def _share_within(model: BaseModel) -> None:
     """Share the fields sets of the records `model` holds, directly or in a list (tags and steps are not records)."""
-    for value in model.__dict__.values():
+    fields = model.__dict__
+    for name, value in fields.items():
         if isinstance(value, BaseModel):
-            _share(value)
+            fields[name] = _share(value)
         elif type(value) is list and value and isinstance(value[0], BaseModel):
-            for item in value:
-                _share(item)
+            value[:] = [_share(item) for item in value]
 
 
-def _share(record: BaseModel) -> None:
+def _share(record: BaseModel) -> BaseModel:
+    same = _same_record(record)
+    if same is not record:
+        return same
     given = record.__pydantic_fields_set__
     object.__setattr__(record, "__pydantic_fields_set__", _SHARED.setdefault(frozenset(given), given))
     _share_within(record)
+    return record
+
+
+def _same_record(record: BaseModel) -> BaseModel:
+    """A frozen record equal to `record` held before (or `record`, which may be held from now on)."""
+    if not record.model_config.get("frozen"):
+        return record
+    try:
+        key = (type(record), frozenset(record.__pydantic_fields_set__), *map(_value_key, record.__dict__.values()))
+        found = _SAME.get(key)
+    except TypeError:  # an unhashable value (a dict of detail): this record stays its own
+        return record
+    if found is not None:
+        return found
+    if len(_SAME) < SAME_RECORDS_LIMIT:
+        _SAME[key] = record
+    return record
+
+
+def _value_key(value: Any) -> Any:
+    """What makes two field values the same for storing: their type too (True is not 1), and a float's repr
+    (-0.0 is not 0.0)."""
+    kind = type(value)
+    if kind is str or value is None:
+        return value
+    return (float, repr(value)) if kind is float else (kind, value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from pytest_agenteval.results.pairwise_models import PairwiseSection
 from pytest_agenteval.results.record import Record as Record
@@ -28,6 +28,9 @@ StepRecord = Annotated[ModelCall | ToolCall | AgentStep, Field(discriminator="ki
 class FeedbackRecord(Record):
     """AG2's feedback fields, plus the threshold, the pass/fail it decided, and a scorer crash."""
 
+    # Frozen: held results share equal records, one object each (`results.footprint`).
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     key: str
     score: bool | int | float | None = None
     value: str | None = None
@@ -41,6 +44,8 @@ class FeedbackRecord(Record):
 
 class TokenRecord(Record):
     """Per-task tokens: AG2's four fields plus reasoning and total."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)  # as FeedbackRecord's
 
     input: int = 0
     output: int = 0

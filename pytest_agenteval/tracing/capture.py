@@ -18,7 +18,7 @@ from opentelemetry.util.types import AttributeValue
 from pytest_agenteval.tracing.model import SpanData
 from pytest_agenteval.tracing.provider import TracingUnavailableError, attach, detach, sampler_name
 from pytest_agenteval.tracing.router import SpanRouter, TaskBuffer
-from pytest_agenteval.tracing.spans import format_span_id, format_trace_id, to_span_data
+from pytest_agenteval.tracing.spans import format_trace_id, to_span_data
 
 __all__ = ["ROOT_SPAN_NAME", "CapturedRun", "TaskTracer", "TracingUnavailableError"]
 
@@ -88,13 +88,13 @@ class TaskTracer:
                 await _settle(buffer, settle_seconds)
             finally:
                 finished, still_open = self._router.release(buffer)
-        root_id = format_span_id(root.get_span_context().span_id)
-        spans = tuple(sorted(_converted(finished, root_id), key=lambda span: span.start_ns))
+        root_context = root.get_span_context()
+        spans = tuple(sorted(_converted(finished, root_context.span_id), key=lambda span: span.start_ns))
         return CapturedRun(
             output=output,
             exception=exception,
             duration_ms=duration_ms,
-            trace_id=format_trace_id(root.get_span_context().trace_id),
+            trace_id=format_trace_id(root_context.trace_id),
             spans=spans,
             notes=_notes(spans, still_open, settle_seconds),
             root=to_span_data(root) if keep_root and isinstance(root, ReadableSpan) else None,  # ended: complete
@@ -144,8 +144,10 @@ async def _settle(buffer: TaskBuffer, settle_seconds: float) -> None:
         await asyncio.sleep(_SETTLE_POLL_SECONDS)
 
 
-def _converted(finished: list[ReadableSpan], root_id: str) -> list[SpanData]:
-    return [data for data in map(to_span_data, finished) if data.span_id != root_id]
+def _converted(finished: list[ReadableSpan], root_id: int) -> list[SpanData]:
+    """The task's spans but its root, converted (the root is not: it is only kept to export)."""
+    return [to_span_data(span) for span in finished
+            if span.context is None or span.context.span_id != root_id]
 
 
 def _notes(spans: tuple[SpanData, ...], still_open: list[str], settle_seconds: float) -> tuple[str, ...]:
