@@ -65,7 +65,8 @@ class AgentEvalHookspecs:
 
     @pytest.hookspec
     def pytest_agenteval_task_evaluated(self, config: pytest.Config, result: TaskResult) -> None:
-        """One task x repeat has its result (masked, as stored); a rerun of it calls again, `attempts` counted."""
+        """One task x repeat has its result (masked, as stored; read it, do not change it: held results share
+        their parts); a rerun of it calls again, `attempts` counted."""
 
     @pytest.hookspec
     def pytest_agenteval_pairwise_judges(self, config: pytest.Config) -> Sequence[PairwiseJudge] | None:

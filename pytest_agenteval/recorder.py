@@ -65,7 +65,7 @@ class RunRecorder:
                 self.journal.append_invalid_record(record_error)
         if payload is None:
             return
-        from pytest_agenteval.results.footprint import share_nested_fields_sets
+        from pytest_agenteval.results.footprint import share_fields_sets
         from pytest_agenteval.results.models import TaskResult
 
         outcome = "xfailed" if hasattr(report, "wasxfail") else report.outcome  # a miss the policy tolerates
@@ -79,7 +79,7 @@ class RunRecorder:
         replaced = earlier if earlier is not None else self._carried.pop(key, None)
         if replaced is not None:
             self.results = [task for task in self.results if task is not replaced]
-        share_nested_fields_sets(result)
+        share_fields_sets(result)
         self._attempts[key] = result
         self.results.append(result)
         self.arrived += earlier is None  # items, not attempts

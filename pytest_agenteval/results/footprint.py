@@ -15,15 +15,16 @@ _SAME: dict[tuple[Any, ...], BaseModel] = {}
 SAME_RECORDS_LIMIT = 4096
 
 
-def share_nested_fields_sets(result: BaseModel) -> None:
-    """Make the nested records of `result` share one set per distinct `model_fields_set`: pydantic gives each
-    record a set of the fields it was given (200 B to 2 KB), about 40% of a held result's memory, and records
-    given the same fields need only one. Reading them (`model_fields_set`, `exclude_unset` dumps) is unchanged.
-    A set must stay a `set` (pydantic's serializer refuses a frozenset), so assigning to a field of a held
-    nested record would mark it set in the records that share its set: nothing assigns to them. The result's
-    own set stays its own, since `model_copy(update=...)` adds to it.
+def share_fields_sets(result: BaseModel) -> None:
+    """Make `result` and its nested records share one set per distinct `model_fields_set`: pydantic gives each
+    model a set of the fields it was given (200 B to 2 KB), over half of a held result's memory, and models
+    given the same fields need only one. Reading them (`model_fields_set`, `exclude_unset` dumps) is unchanged,
+    and `model_copy` gives the copy a set of its own. A set must stay a `set` (pydantic's serializer refuses a
+    frozenset), so assigning to a field of a held result would mark it set in the results that share its set:
+    nothing assigns to them once held (the recorder sets `outcome` before).
     A frozen nested record (tokens, feedback) equal, field by field and type by type, to one held before is
     replaced by that one."""
+    _share_set(result)
     _share_within(result)
 
 
@@ -41,10 +42,14 @@ def _share(record: BaseModel) -> BaseModel:
     same = _same_record(record)
     if same is not record:
         return same
-    given = record.__pydantic_fields_set__
-    object.__setattr__(record, "__pydantic_fields_set__", _SHARED.setdefault(frozenset(given), given))
+    _share_set(record)
     _share_within(record)
     return record
+
+
+def _share_set(model: BaseModel) -> None:
+    given = model.__pydantic_fields_set__
+    object.__setattr__(model, "__pydantic_fields_set__", _SHARED.setdefault(frozenset(given), given))
 
 
 def _same_record(record: BaseModel) -> BaseModel:
