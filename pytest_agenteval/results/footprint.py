@@ -39,25 +39,35 @@ def _share_within(model: BaseModel) -> None:
 
 
 def _share(record: BaseModel) -> BaseModel:
-    same = _same_record(record)
-    if same is not record:
-        return same
-    _share_set(record)
+    fields_set = _shared_set(record)
+    if record.model_config.get("frozen"):
+        same = _same_record(record, fields_set)
+        if same is not record:
+            return same
+    object.__setattr__(record, "__pydantic_fields_set__", fields_set)
     _share_within(record)
     return record
 
 
 def _share_set(model: BaseModel) -> None:
+    object.__setattr__(model, "__pydantic_fields_set__", _shared_set(model))
+
+
+def _shared_set(model: BaseModel) -> set[str]:
     given = model.__pydantic_fields_set__
-    object.__setattr__(model, "__pydantic_fields_set__", _SHARED.setdefault(frozenset(given), given))
+    return _SHARED.setdefault(frozenset(given), given)
 
 
-def _same_record(record: BaseModel) -> BaseModel:
-    """A frozen record equal to `record` held before (or `record`, which may be held from now on)."""
-    if not record.model_config.get("frozen"):
-        return record
+def _same_record(record: BaseModel, fields_set: set[str]) -> BaseModel:
+    """A frozen record equal to `record` held before (or `record`, which may be held from now on). Equal means
+    the same fields given, and the same values of the same types (True is not 1), floats by their repr (-0.0 is
+    not 0.0)."""
+    values = tuple(record.__dict__.values())
+    types = tuple(map(type, values))
+    if float in types:
+        values = tuple(repr(value) if type(value) is float else value for value in values)
+    key = (type(record), id(fields_set), types, values)
     try:
-        key = (type(record), frozenset(record.__pydantic_fields_set__), *map(_value_key, record.__dict__.values()))
         found = _SAME.get(key)
     except TypeError:  # an unhashable value (a dict of detail): this record stays its own
         return record
@@ -66,12 +76,3 @@ def _same_record(record: BaseModel) -> BaseModel:
     if len(_SAME) < SAME_RECORDS_LIMIT:
         _SAME[key] = record
     return record
-
-
-def _value_key(value: Any) -> Any:
-    """What makes two field values the same for storing: their type too (True is not 1), and a float's repr
-    (-0.0 is not 0.0)."""
-    kind = type(value)
-    if kind is str or value is None:
-        return value
-    return (float, repr(value)) if kind is float else (kind, value)
