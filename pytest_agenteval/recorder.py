@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_agenteval.collect.selection import SUITE_SUFFIX
-from pytest_agenteval.keys import RECORD_ERROR_ATTR, REPORT_ATTR
+from pytest_agenteval.keys import HOST_KEY, RECORD_ERROR_ATTR, REPORT_ATTR
 
 if TYPE_CHECKING:
     from pytest_agenteval.results.journal import RunJournal
@@ -85,6 +85,8 @@ class RunRecorder:
         self.arrived += earlier is None  # items, not attempts
         if self.journal is not None:
             self.journal.append_task(result)
+        if self.config is not None:
+            self.config.stash[HOST_KEY].result_held()
         # The terminal reporter keeps every report to the end; the result lives on here, not twice.
         delattr(report, REPORT_ATTR)
         if self.config is not None:  # last: the result is stored and journaled whatever a hook does

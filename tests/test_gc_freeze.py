@@ -35,3 +35,25 @@ def test_items_are_frozen_during_the_run_and_unfrozen_after(pytester: pytest.Pyt
 def test_a_session_without_eval_items_is_left_alone(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="import gc\n\ndef test_one():\n    assert gc.get_freeze_count() == 0\n")
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+HOOK_CONFTEST = CONFTEST + '''
+
+def pytest_agenteval_task_evaluated(config, result):
+    with open("held.json", "a") as out:
+        out.write(json.dumps(gc.get_freeze_count()) + "\\n")
+'''
+
+
+def test_held_results_are_frozen_as_they_accumulate(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pytest_agenteval.run.host.FREEZE_EVERY", 2)
+    pytester.makeconftest(HOOK_CONFTEST)
+    (pytester.path / "s.jsonl").write_text("".join(
+        json.dumps({"task_id": f"t{index}", "inputs": {"input": "x"}}) + "\n" for index in range(5)))
+    before = gc.get_freeze_count()
+    pytester.runpytest("--eval-suite=s.jsonl", "--eval-concurrency=1").assert_outcomes(passed=5)
+    counts = [json.loads(line) for line in (pytester.path / "held.json").read_text().splitlines()]
+    # Every second result held freezes what survived the young collections since: results 2 and 4. (Without
+    # it the count only falls, as frozen objects are freed.)
+    assert counts[1] > counts[0] and counts[3] > counts[2]
+    assert gc.get_freeze_count() == before

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pytest_agenteval.tracing.stored import StoredTraces
 
 EVENT_LOOP_FIXTURE = "agenteval_event_loop"
+FREEZE_EVERY = 1000  # results held between two freezes
 
 
 class RuntimeHost:
@@ -41,6 +42,7 @@ class RuntimeHost:
         self.worker_id: str = str(workerinput.get("workerid", "main"))
         self.suspects: frozenset[str] = frozenset(workerinput.get(SUSPECTS, ()))
         self.frozen = False
+        self.held = 0  # results the recorder holds to the end of the session
         missing = [str(path) for path in options.traces if not path.exists()]
         if missing:
             raise pytest.UsageError(f"--eval-traces: no such file or directory: {', '.join(missing)}")
@@ -92,6 +94,17 @@ class RuntimeHost:
         exit everything left is frozen too, so the interpreter's last collections do not walk the whole heap
         (seconds at tens of thousands of tasks); the process ends, the memory goes back all the same."""
         if not self.frozen and any(isinstance(getattr(item, "task", None), Task) for item in session.items):
+            gc.freeze()
+            self.frozen = True
+            freeze_at_exit()
+
+    def result_held(self) -> None:
+        """The recorder holds one more result to the end. Every FREEZE_EVERY results the young generations are
+        collected and what survives is frozen, so the full collections a growing run triggers do not walk every
+        result held so far (13% of the CPU at 20,000 tasks). Unfrozen at unconfigure, as the collected items."""
+        self.held += 1
+        if self.held % FREEZE_EVERY == 0:
+            gc.collect(1)
             gc.freeze()
             self.frozen = True
             freeze_at_exit()
