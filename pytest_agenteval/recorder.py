@@ -85,11 +85,10 @@ class RunRecorder:
         self.arrived += earlier is None  # items, not attempts
         if self.journal is not None:
             self.journal.append_task(result)
-        if self.config is not None:
-            self.config.stash[HOST_KEY].result_held()
         # The terminal reporter keeps every report to the end; the result lives on here, not twice.
         delattr(report, REPORT_ATTR)
         if self.config is not None:  # last: the result is stored and journaled whatever a hook does
+            self.config.stash[HOST_KEY].results_held(len(self.results))
             self.config.hook.pytest_agenteval_task_evaluated(config=self.config, result=result)
 
     # xdist replays its workers' log starts here too.

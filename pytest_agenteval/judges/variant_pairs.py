@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from pytest_agenteval.results.pairwise_models import (
     PairwiseComparison,
     PairwiseSection,
 )
-from pytest_agenteval.results.record import TokenTotals
+from pytest_agenteval.results.record import TokenTotals, sum_tokens
 from pytest_agenteval.results.verdicts import wilson
 from pytest_agenteval.scoring.core import ModelUsage
 from pytest_agenteval.tracing.model import ErrorInfo
@@ -192,7 +192,3 @@ def totals(usage: ModelUsage) -> TokenTotals:
     return TokenTotals(input=tokens.input, output=tokens.output, total=tokens.total, cache_read=tokens.cache_read,
                        cache_creation=tokens.cache_write, reasoning=tokens.reasoning)
 
-
-def sum_tokens(each: Iterable[TokenTotals]) -> TokenTotals:
-    found = list(each)
-    return TokenTotals(**{name: sum(getattr(t, name) for t in found) for name in TokenTotals.model_fields})

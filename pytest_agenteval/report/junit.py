@@ -5,6 +5,8 @@ The item appends them to its `user_properties` in the call phase; pytest copies 
 
 from __future__ import annotations
 
+import sys
+
 from pytest_agenteval.results.models import TaskResult
 
 PREFIX = "agenteval."
@@ -14,7 +16,6 @@ _TOKENS_INPUT, _TOKENS_OUTPUT = f"{PREFIX}tokens.input", f"{PREFIX}tokens.output
 _TOKENS_TOTAL = f"{PREFIX}tokens.total"
 _DURATION, _COST, _TRACE_ID = f"{PREFIX}duration_ms", f"{PREFIX}cost", f"{PREFIX}trace_id"
 _JUDGE_TOKENS, _JUDGE_COST = f"{PREFIX}judge_tokens.total", f"{PREFIX}judge_cost"
-_score_names: dict[str, str] = {}
 
 
 def junit_properties(result: TaskResult) -> list[tuple[str, object]]:
@@ -26,10 +27,7 @@ def junit_properties(result: TaskResult) -> list[tuple[str, object]]:
     ]
     for fb in result.feedback:
         shown = fb.error.type if fb.error is not None else fb.value if fb.value is not None else fb.score
-        name = _score_names.get(fb.key)
-        if name is None:
-            name = _score_names[fb.key] = f"{PREFIX}score.{fb.key}"
-        properties.append((name, shown))
+        properties.append((sys.intern(f"{PREFIX}score.{fb.key}"), shown))
     properties += [
         (_TOKENS_INPUT, result.tokens.input),
         (_TOKENS_OUTPUT, result.tokens.output),

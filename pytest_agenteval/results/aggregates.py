@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from pytest_agenteval.results.models import Aggregates, PassCount, ScoreStats, TaskResult, TokenTotals
+from pytest_agenteval.results.record import sum_tokens
 
 
 def aggregate(tasks: Sequence[TaskResult]) -> Aggregates:
@@ -58,5 +59,4 @@ def percentile(ordered: Sequence[float], fraction: float) -> float:
 
 def token_totals(tasks: Sequence[TaskResult], field: str = "tokens") -> TokenTotals:
     """The sums of the tasks' `tokens` (or `judge_tokens`)."""
-    return TokenTotals(**{name: sum(getattr(getattr(task, field), name) for task in tasks)
-                          for name in TokenTotals.model_fields})
+    return sum_tokens(getattr(task, field) for task in tasks)

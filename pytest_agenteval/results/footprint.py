@@ -24,7 +24,7 @@ def share_fields_sets(result: BaseModel) -> None:
     nothing assigns to them once held (the recorder sets `outcome` before).
     A frozen nested record (tokens, feedback) equal, field by field and type by type, to one held before is
     replaced by that one."""
-    _share_set(result)
+    object.__setattr__(result, "__pydantic_fields_set__", _shared_set(result))
     _share_within(result)
 
 
@@ -47,10 +47,6 @@ def _share(record: BaseModel) -> BaseModel:
     object.__setattr__(record, "__pydantic_fields_set__", fields_set)
     _share_within(record)
     return record
-
-
-def _share_set(model: BaseModel) -> None:
-    object.__setattr__(model, "__pydantic_fields_set__", _shared_set(model))
 
 
 def _shared_set(model: BaseModel) -> set[str]:

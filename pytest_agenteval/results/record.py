@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -18,3 +21,9 @@ class TokenTotals(Record):
     cache_creation: int = 0
     cache_read: int = 0
     reasoning: int = 0
+
+
+def sum_tokens(records: Iterable[Any]) -> TokenTotals:
+    """Field-by-field sums of token records (`TokenTotals`, or the tasks' `TokenRecord`s, which have its fields)."""
+    found = list(records)
+    return TokenTotals(**{name: sum(getattr(record, name) for record in found) for name in TokenTotals.model_fields})

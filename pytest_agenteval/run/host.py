@@ -42,7 +42,6 @@ class RuntimeHost:
         self.worker_id: str = str(workerinput.get("workerid", "main"))
         self.suspects: frozenset[str] = frozenset(workerinput.get(SUSPECTS, ()))
         self.frozen = False
-        self.held = 0  # results the recorder holds to the end of the session
         missing = [str(path) for path in options.traces if not path.exists()]
         if missing:
             raise pytest.UsageError(f"--eval-traces: no such file or directory: {', '.join(missing)}")
@@ -94,20 +93,20 @@ class RuntimeHost:
         exit everything left is frozen too, so the interpreter's last collections do not walk the whole heap
         (seconds at tens of thousands of tasks); the process ends, the memory goes back all the same."""
         if not self.frozen and any(isinstance(getattr(item, "task", None), Task) for item in session.items):
-            gc.freeze()
-            self.frozen = True
-            freeze_at_exit()
+            self._freeze()
 
-    def result_held(self) -> None:
-        """The recorder holds one more result to the end. Every FREEZE_EVERY results the young generations are
+    def results_held(self, count: int) -> None:
+        """The recorder holds `count` results to the end now. Every FREEZE_EVERY results the young generations are
         collected and what survives is frozen, so the full collections a growing run triggers do not walk every
         result held so far (13% of the CPU at 20,000 tasks). Unfrozen at unconfigure, as the collected items."""
-        self.held += 1
-        if self.held % FREEZE_EVERY == 0:
+        if count % FREEZE_EVERY == 0:
             gc.collect(1)
-            gc.freeze()
-            self.frozen = True
-            freeze_at_exit()
+            self._freeze()
+
+    def _freeze(self) -> None:
+        gc.freeze()
+        self.frozen = True
+        freeze_at_exit()
 
     @pytest.hookimpl(trylast=True)  # after pytest's own collection pass for unraisable exceptions
     def pytest_unconfigure(self, config: pytest.Config) -> None:
