@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from .helpers import record, write_suite
+
 CONFTEST = '''
 import gc, json, pytest
 
@@ -23,8 +25,7 @@ def eval_agent():
 
 def test_items_are_frozen_during_the_run_and_unfrozen_after(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(CONFTEST)
-    (pytester.path / "s.jsonl").write_text("".join(
-        json.dumps({"task_id": f"t{index}", "inputs": {"input": "x"}}) + "\n" for index in range(3)))
+    write_suite(pytester.path / "s.jsonl", [record(f"t{index}", "x") for index in range(3)])
     before = gc.get_freeze_count()
     pytester.runpytest("--eval-suite=s.jsonl", "--eval-concurrency=1").assert_outcomes(passed=3)
     counts = [json.loads(line) for line in (pytester.path / "frozen.json").read_text().splitlines()]
@@ -48,8 +49,7 @@ def pytest_agenteval_task_evaluated(config, result):
 def test_held_results_are_frozen_as_they_accumulate(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("pytest_agenteval.run.host.FREEZE_EVERY", 2)
     pytester.makeconftest(HOOK_CONFTEST)
-    (pytester.path / "s.jsonl").write_text("".join(
-        json.dumps({"task_id": f"t{index}", "inputs": {"input": "x"}}) + "\n" for index in range(5)))
+    write_suite(pytester.path / "s.jsonl", [record(f"t{index}", "x") for index in range(5)])
     before = gc.get_freeze_count()
     pytester.runpytest("--eval-suite=s.jsonl", "--eval-concurrency=1").assert_outcomes(passed=5)
     counts = [json.loads(line) for line in (pytester.path / "held.json").read_text().splitlines()]

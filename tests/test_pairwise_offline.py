@@ -20,7 +20,7 @@ from pytest_agenteval.tracing.model import ErrorInfo
 
 from .helpers import load_run_json, read_single_run, record, write_suite
 from .judge_model_server import COMPLETION_TOKENS, PROMPT_TOKENS, serve
-from .test_pairwise_runs import CONFTEST, INI, JUDGES, TASKS
+from .test_pairwise_runs import CONFTEST, pairwise_project
 
 pytest.importorskip("pydantic_ai", reason="needs the judge extra")
 
@@ -46,11 +46,7 @@ PRICE = PROMPT_TOKENS * 0.15e-6 + COMPLETION_TOKENS * 0.6e-6  # one gpt-4o-mini 
 
 @pytest.fixture
 def http_project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(HTTP_CONFTEST)
-    pytester.makepyfile(http_judges=HTTP_JUDGES)
-    pytester.makeini(INI)
-    write_suite(pytester.path / "s.jsonl", TASKS)
-    return pytester
+    return pairwise_project(pytester, HTTP_CONFTEST, http_judges=HTTP_JUDGES)
 
 
 def test_a_judge_over_http_compares_the_variants_and_its_cost_stays_in_the_pairwise_section(
@@ -102,10 +98,7 @@ def test_an_unreachable_judge_makes_every_pair_an_error_and_the_run_is_still_sto
 
 @pytest.fixture
 def stored(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(judges_here=JUDGES)
-    pytester.makeini(INI)
-    write_suite(pytester.path / "s.jsonl", TASKS)
+    pairwise_project(pytester)
     pytester.runpytest("--eval-store=runs", "--eval-run-id=plain").assert_outcomes(passed=6)
     return pytester
 

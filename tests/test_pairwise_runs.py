@@ -83,13 +83,18 @@ FIELDS = {"key", "variant_a", "variant_b", "judge", "swap", "pairs", "wins_a", "
           "outcomes"}
 
 
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(judges_here=JUDGES)
+def pairwise_project(pytester: pytest.Pytester, conftest: str = CONFTEST, **modules: str) -> pytest.Pytester:
+    """The variants' project: a conftest, the judges' modules (by default `judges_here`), the ini and the suite."""
+    pytester.makeconftest(conftest)
+    pytester.makepyfile(**(modules or {"judges_here": JUDGES}))
     pytester.makeini(INI)
     write_suite(pytester.path / "s.jsonl", TASKS)
     return pytester
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    return pairwise_project(pytester)
 
 
 def comparisons(project: pytest.Pytester) -> list[dict[str, Any]]:
