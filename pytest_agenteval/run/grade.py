@@ -177,7 +177,7 @@ def serialization_failure(result: TaskResult) -> str | None:
 def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Problems,
                  walk_steps: bool = False) -> TaskResult:
     task, trace = evaluation.task, evaluation.trace
-    tokens = trace.tokens
+    tokens, judged = trace.tokens, evaluation.judge_usage
     inputs = storable(task.inputs, "inputs", problems)
     outputs = {k: storable(v, f"outputs.{k}", problems) for k, v in evaluation.outputs.items() if k != "raw"}
     # The trace's input and output are usually the task's input and the output's content: stored once.
@@ -219,8 +219,8 @@ def _task_result(evaluation: Evaluation, node_id: str, worker: str, problems: Pr
         cost_estimated=evaluation.cost_estimated,
         failed_in=evaluation.failed_in,
         variant=None if task.variant is None else clean_text(task.variant),
-        judge_tokens=token_record(evaluation.judge_usage.tokens),
-        judge_cost=evaluation.judge_usage.cost,
+        judge_tokens=token_record(judged.tokens),
+        judge_cost=judged.cost,
     )
 
 
