@@ -16,6 +16,7 @@ from pytest_agenteval.budgets import Budgets
 from pytest_agenteval.collect.inline_suite import InlineSuite
 from pytest_agenteval.collect.names import item_params, marker_tags, node_name
 from pytest_agenteval.collect.records import InlineReader, LoadedRecord, RecordError, SuiteReader
+from pytest_agenteval.collect.settled_fixtures import settled_session_values
 from pytest_agenteval.config import read_options
 from pytest_agenteval.keys import HOST_KEY, RESULT_KEY, SEQUENTIAL_WARNED_KEY
 from pytest_agenteval.report.junit import junit_properties
@@ -241,8 +242,10 @@ class EvalItem(pytest.Function):
 
     def setup(self) -> None:
         # The test function's `request` is this item's own; resolved as a fixture, pytest would make a new fixture
-        # definition for it (a signature inspected) on every item.
+        # definition for it (a signature inspected) on every item. Session fixtures pytest already computed are
+        # handed over as they are cached; the rest pytest resolves as usual.
         self.funcargs["request"] = self._request
+        self.funcargs.update(settled_session_values(self))
         super().setup()
 
     def run_eval(self, runtime: EvalRuntime, agent: Any, scorers: Any, budgets: Any,

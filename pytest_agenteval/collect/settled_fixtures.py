@@ -1,0 +1,32 @@
+"""Session fixtures already computed, handed to an eval item without pytest's per-item lookup.
+
+pytest resolves every fixture of an item's closure on every item, even a session fixture whose value is cached:
+a new SubRequest each, and a new `request` definition for each that takes `request`. For an item whose fixtures
+are all session-scoped that lookup was a fifth of the plugin's per-task cost. What pytest would return is the
+cached value itself; nothing else happens for a cached fixture (no hook, no finalizer), so handing it over is
+the same. Anything not settled (another scope, parametrized, not computed yet, or cached as an error) is left
+to pytest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+def settled_session_values(item: pytest.Function) -> dict[str, Any]:
+    """The values of the item's session fixtures that pytest has computed and cached without an error."""
+    # `_fixtureinfo` and `cached_result` are private but stable; pytest-asyncio and prefetch read them too.
+    settled: dict[str, Any] = {}
+    for name, definitions in item._fixtureinfo.name2fixturedefs.items():
+        if not definitions or name in item.funcargs:
+            continue
+        definition = definitions[-1]  # the closest one; an override asking for its own name is resolved in it
+        cached = definition.cached_result
+        if definition.scope != "session" or definition.params is not None or cached is None:
+            continue
+        value, key, error = cached
+        if error is None and key is None:  # an unparametrized fixture's cache key is None
+            settled[name] = value
+    return settled
