@@ -66,7 +66,8 @@ def test_a_closer_override_in_a_subdirectory_wins(pytester: pytest.Pytester) -> 
     write_suite(pytester.path / "s.jsonl", [record("outer")])
     inner = pytester.mkdir("inner")
     (inner / "conftest.py").write_text(
-        "import pytest\n\n@pytest.fixture(scope='session')\ndef eval_agent():\n    return lambda prompt: 'inner:' + prompt\n")
+        "import pytest\n\n@pytest.fixture(scope='session')\n"
+        "def eval_agent():\n    return lambda prompt: 'inner:' + prompt\n")
     write_suite(inner / "s.jsonl", [record("inner-a"), record("inner-b")])
     result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-suite=inner/s.jsonl", "--eval-store=runs")
     result.assert_outcomes(passed=1, failed=2)  # the inner agent answers "inner:", which the scorer fails
@@ -92,9 +93,8 @@ def eval_agent():
 
 
 def test_function_scoped_fixtures_are_still_made_per_item(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(COUNTING_CONFTEST.replace("def eval_agent(client):", "def eval_agent(client):  # noqa")
-                          .replace('@pytest.fixture(scope="session")\ndef eval_scorers():',
-                                   '@pytest.fixture\ndef eval_scorers(per_item_counter):'))
+    pytester.makeconftest(COUNTING_CONFTEST.replace('@pytest.fixture(scope="session")\ndef eval_scorers():',
+                                                    '@pytest.fixture\ndef eval_scorers(per_item_counter):'))
     write_suite(pytester.path / "s.jsonl", [record(f"t{index}") for index in range(4)])
     pytester.runpytest("--eval-suite=s.jsonl").assert_outcomes(passed=4)
     lookups = json.loads((pytester.path / "lookups.json").read_text())
