@@ -51,3 +51,23 @@ def test_a_known_model_gets_an_estimated_cost_that_budgets_see(pytester: pytest.
 def test_an_unknown_model_keeps_no_cost(pytester: pytest.Pytester) -> None:
     _, task = run(pytester, "an-in-house-model-nobody-prices")
     assert task["cost"] is None and task["cost_estimated"] is False
+
+
+def test_genai_prices_is_not_imported_for_traces_without_a_call_to_price(pytester: pytest.Pytester) -> None:
+    # A fresh process (this module imported genai-prices into the test process): its ~40 ms import is paid only by
+    # a trace with a model call to price, not by the first item of every run.
+    pytester.makeconftest('''
+import sys
+import pytest
+
+@pytest.fixture(scope="session")
+def eval_agent():
+    return lambda prompt: "done"
+
+def pytest_sessionfinish(session):
+    with open("imported.txt", "w") as out:
+        out.write(str("genai_prices" in sys.modules))
+''')
+    write_suite(pytester.path / "s.jsonl", [record("t1", "go"), record("t2", "go")])
+    pytester.runpytest_subprocess("--eval-suite=s.jsonl", "-p", "no:cacheprovider").assert_outcomes(passed=2)
+    assert (pytester.path / "imported.txt").read_text() == "False"

@@ -24,8 +24,10 @@ def _prices() -> Any | None:
 def priced(trace: Trace) -> tuple[Trace, bool]:
     """The trace with an estimated cost on each model call that has tokens and a model name but no cost, and
     whether any cost was estimated."""
+    if not any(_needs_price(step) for step in trace.steps):  # first: importing genai-prices takes ~40 ms
+        return trace, False
     prices = _prices()
-    if prices is None or not any(_needs_price(step) for step in trace.steps):
+    if prices is None:
         return trace, False
     steps = tuple(_with_price(prices, step) if _needs_price(step) else step for step in trace.steps)
     estimated = steps != trace.steps  # a call genai-prices priced is a new, unequal ModelCall
@@ -45,10 +47,10 @@ def _with_price(prices: Any, call: ModelCall) -> ModelCall:
 def estimate_cost(tokens: TokenUsage, model: str | None, provider: str | None = None) -> float | None:
     """The price of `tokens` on `model` (genai-prices), or None without genai-prices or for a model it does not
     know. LLM judges price their own calls with it."""
-    prices = _prices()
-    if prices is None or not model or not (tokens.input or tokens.output):
+    if not model or not (tokens.input or tokens.output):
         return None
-    return _price(prices, tokens, model, provider)
+    prices = _prices()
+    return None if prices is None else _price(prices, tokens, model, provider)
 
 
 def _price(prices: Any, tokens: TokenUsage, model: str, provider: str | None) -> float | None:
