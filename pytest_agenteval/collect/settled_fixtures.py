@@ -17,7 +17,7 @@ import pytest
 
 def settled_session_values(item: pytest.Function) -> dict[str, Any]:
     """The values of the item's session fixtures that pytest has computed and cached without an error."""
-    # `_fixtureinfo` and `cached_result` are private but stable; pytest-asyncio and prefetch read them too.
+    # Private but stable: `_fixtureinfo` (prefetch and pytest-asyncio read it too) and pytest's `cached_result`.
     settled: dict[str, Any] = {}
     for name, definitions in item._fixtureinfo.name2fixturedefs.items():
         if not definitions or name in item.funcargs:

@@ -24,7 +24,7 @@ def _prices() -> Any | None:
 def priced(trace: Trace) -> tuple[Trace, bool]:
     """The trace with an estimated cost on each model call that has tokens and a model name but no cost, and
     whether any cost was estimated."""
-    if not any(_needs_price(step) for step in trace.steps):  # first: importing genai-prices takes ~40 ms
+    if not any(_needs_price(step) for step in trace.steps):  # first: importing genai-prices takes tens of ms
         return trace, False
     prices = _prices()
     if prices is None:
