@@ -54,7 +54,7 @@ def test_an_unknown_model_keeps_no_cost(pytester: pytest.Pytester) -> None:
 
 
 def test_genai_prices_is_not_imported_for_traces_without_a_call_to_price(pytester: pytest.Pytester) -> None:
-    # A fresh process (this module imported genai-prices into the test process): its ~40 ms import is paid only by
+    # A fresh process (this module imported genai-prices into the test process): its import (tens of ms) is paid only by
     # a trace with a model call to price, not by the first item of every run.
     pytester.makeconftest('''
 import sys
