@@ -38,7 +38,7 @@ def eval_agent(client):
     return lambda prompt: client["prefix"] + prompt
 
 @pytest.fixture
-def per_item_counter(request):
+def item_node_id(request):
     return request.node.nodeid
 
 @pytest.fixture(scope="session")
@@ -94,8 +94,30 @@ def eval_agent():
 
 def test_function_scoped_fixtures_are_still_made_per_item(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(COUNTING_CONFTEST.replace('@pytest.fixture(scope="session")\ndef eval_scorers():',
-                                                    '@pytest.fixture\ndef eval_scorers(per_item_counter):'))
+                                                    '@pytest.fixture\ndef eval_scorers(item_node_id):'))
     write_suite(pytester.path / "s.jsonl", [record(f"t{index}") for index in range(4)])
     pytester.runpytest("--eval-suite=s.jsonl").assert_outcomes(passed=4)
     lookups = json.loads((pytester.path / "lookups.json").read_text())
-    assert lookups["eval_scorers"] == 4 and lookups["per_item_counter"] == 4 and lookups["eval_agent"] == 1
+    assert lookups["eval_scorers"] == 4 and lookups["item_node_id"] == 4 and lookups["eval_agent"] == 1
+
+
+def test_a_parametrized_dependency_fails_the_items_on_the_fixture_that_needs_it(pytester: pytest.Pytester) -> None:
+    # A plain test computes eval_agent first with each of db's parameters; eval items have none, so pytest fails
+    # them when eval_agent asks for db, and eval_agent, not db, is what the stored results name.
+    pytester.makeconftest('''
+import pytest
+
+@pytest.fixture(scope="session", params=["sqlite", "pg"])
+def db(request):
+    return request.param
+
+@pytest.fixture(scope="session")
+def eval_agent(db):
+    return lambda prompt: db + ":" + prompt
+''')
+    pytester.makepyfile(test_a="def test_uses(eval_agent):\n    assert eval_agent('x')\n")
+    write_suite(pytester.path / "s.jsonl", [record("t1"), record("t2")])
+    result = pytester.runpytest("--eval-suite=s.jsonl", "--eval-store=runs", "test_a.py", "s.jsonl")
+    result.assert_outcomes(passed=2, errors=2)
+    tasks = stored_tasks(pytester.path / "runs")
+    assert {task["failed_in"] for task in tasks.values()} == {"fixture 'eval_agent'"} and len(tasks) == 2

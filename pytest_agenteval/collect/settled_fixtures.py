@@ -4,8 +4,9 @@ pytest resolves every fixture of an item's closure on every item, even a session
 cached: a new SubRequest each, and a new `request` definition for each that takes `request`. Profiled over 1,000
 items with five session fixtures, that lookup took 0.14 s of the items' 0.77 s of setup and call. What pytest
 would return is the cached value itself; nothing else happens for a cached fixture (no hook, no finalizer), so
-handing it over is the same. Anything not settled (another scope, parametrized, not computed yet, or cached as an
-error) is left to pytest.
+handing it over is the same. Anything not settled (another scope, not computed yet, or cached as an error) is
+left to pytest, and so is the whole closure when any fixture in it is parametrized (an eval item has no parameters,
+so pytest fails it on that fixture's dependents, which must not be handed over first).
 """
 
 from __future__ import annotations
@@ -23,10 +24,9 @@ def settled_session_values(item: pytest.Function) -> dict[str, Any]:
         if not definitions or name in item.funcargs:
             continue
         definition = definitions[-1]  # the closest one; an override asking for its own name is resolved in it
+        if definition.params is not None:
+            return {}
         cached = definition.cached_result
-        if definition.scope != "session" or definition.params is not None or cached is None:
-            continue
-        value, key, error = cached
-        if error is None and key is None:  # an unparametrized fixture's cache key is None
-            settled[name] = value
+        if definition.scope == "session" and cached is not None and cached[2] is None:  # (value, key, error)
+            settled[name] = cached[0]
     return settled
