@@ -8,6 +8,7 @@ for the runtime; their reports carry their results (`collect/reporting.py`). fin
 
 from __future__ import annotations
 
+import functools
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,8 +107,10 @@ def pytest_configure(config: pytest.Config) -> None:
         # Suites will be collected: load the engine now, with the rest of startup, and not in the middle of
         # the first suite's collection (where it would hold up the first agent calls too).
         import pytest_agenteval.collect.reporting  # noqa: F401
-    config.stash[HOST_KEY] = RuntimeHost(options, workerinput)
-    config.pluginmanager.register(config.stash[HOST_KEY], "agenteval-runtime")
+    host = config.stash[HOST_KEY] = RuntimeHost(options, workerinput)
+    config.pluginmanager.register(host, "agenteval-runtime")
+    # Cleanups run last-registered first: this one, from the first configure hook, after pytest's own.
+    config.add_cleanup(functools.partial(host.unfreeze, config))
     if workerinput is None:
         configure_controller(config)
 

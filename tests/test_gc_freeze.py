@@ -57,3 +57,35 @@ def test_held_results_are_frozen_as_they_accumulate(pytester: pytest.Pytester, m
     # it the count only falls, as frozen objects are freed.)
     assert counts[1] > counts[0] and counts[3] > counts[2]
     assert gc.get_freeze_count() == before
+
+
+CLEANUP_CONFTEST = CONFTEST + '''
+
+FULL_COLLECTIONS = []
+
+
+def on_collection(phase, info):
+    if phase == "start" and info["generation"] == 2:
+        FULL_COLLECTIONS.append(gc.get_freeze_count())
+
+
+def pytest_configure(config):
+    # Registered after the plugin's cleanup and after pytest's (which collect): runs between the two.
+    config.add_cleanup(lambda: gc.callbacks.remove(on_collection))
+    config.add_cleanup(lambda: open("full.json", "w").write(json.dumps(FULL_COLLECTIONS)))
+
+
+def pytest_unconfigure(config):
+    gc.callbacks.append(on_collection)
+'''
+
+
+def test_pytests_last_collections_skip_the_frozen_objects(pytester: pytest.Pytester) -> None:
+    """pytest collects once more in its unconfigure hook and once in its config cleanup (unraisable exceptions):
+    both run while the held results and items are still frozen. In a subprocess: in-process, pytester turns those
+    collections off."""
+    pytester.makeconftest(CLEANUP_CONFTEST)
+    write_suite(pytester.path / "s.jsonl", [record(f"t{index}", "x") for index in range(3)])
+    pytester.runpytest_subprocess("--eval-suite=s.jsonl", "--eval-concurrency=1").assert_outcomes(passed=3)
+    full = json.loads((pytester.path / "full.json").read_text())
+    assert len(full) >= 2 and all(count > 0 for count in full)

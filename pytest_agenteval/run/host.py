@@ -98,7 +98,7 @@ class RuntimeHost:
     def results_held(self, count: int) -> None:
         """The recorder holds `count` results to the end now. Every FREEZE_EVERY results the young generations are
         collected and what survives is frozen, so the full collections a growing run triggers do not walk every
-        result held so far (13% of the CPU at 20,000 tasks). Unfrozen at unconfigure, as the collected items."""
+        result held so far (13% of the CPU at 20,000 tasks). Unfrozen at the end, as the collected items."""
         if count % FREEZE_EVERY == 0:
             gc.collect(1)
             self._freeze()
@@ -108,10 +108,11 @@ class RuntimeHost:
         self.frozen = True
         freeze_at_exit()
 
-    @pytest.hookimpl(trylast=True)  # after pytest's own collection pass for unraisable exceptions
-    def pytest_unconfigure(self, config: pytest.Config) -> None:
-        # An in-process run (pytester) must not leave its objects out of the collector; an xdist worker is a
-        # process of its own that ends now, and unfreezing would only make pytest's last pass walk them all.
+    def unfreeze(self, config: pytest.Config) -> None:
+        """Give the frozen objects back to the collector: a config cleanup registered before pytest's own, so it runs
+        after them all, pytest's last collection pass for unraisable exceptions included (at 50,000 tasks that pass
+        walked every held result and item when they were unfrozen first). An in-process run (pytester) must not
+        leave its objects out of the collector; an xdist worker is a process of its own that ends now."""
         if self.frozen and not hasattr(config, "workerinput"):
             gc.unfreeze()
             self.frozen = False
