@@ -3,12 +3,16 @@
 BENCH_AGENT=function (default) gives the plain async agent; BENCH_AGENT=ag2 the AG2 agent, traced on
 the plugin's provider; BENCH_AGENT=ag2-config a bare AG2 agent and one scripted config per task through
 `eval_model_config`. AG2 is imported at module level then, so the empty-run baseline pays for it too.
+BENCH_SESSION_CPU_FILE=PATH: the process's CPU seconds at four points of the session are written there as JSON
+(session start, collection finished, run finished, unconfigure); scale.py subtracts the first from the child's
+whole CPU and prints the phases between them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -44,3 +48,35 @@ def eval_model_config() -> Any:
 @pytest.fixture(scope="session")
 def eval_scorers() -> list[Callable[..., Any]]:
     return list(workload.SCORERS)
+
+
+SESSION_CPU: dict[str, float] = {}
+
+
+def _note_cpu(point: str) -> None:
+    """The process's CPU seconds now, under `point`, written out whole each time (a killed run keeps the rest)."""
+    target = os.environ.get("BENCH_SESSION_CPU_FILE")
+    if target:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        SESSION_CPU[point] = usage.ru_utime + usage.ru_stime
+        Path(target).write_text(json.dumps(SESSION_CPU))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _note_cpu("session start")
+
+
+@pytest.hookimpl(trylast=True)  # after the plugin's own work at the end of collection
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _note_cpu("collected")
+
+
+@pytest.hookimpl(tryfirst=True)  # before the plugin publishes the run
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _note_cpu("run")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _note_cpu("unconfigure")
