@@ -81,7 +81,11 @@ class RunPublisher:
     def judge_pairs(self, tasks: list[TaskResult]) -> PairwiseSection | None:
         """The pairwise judges over every recorded result, here on the controller, where the results of all workers
         meet, once the runtime (and its cassettes) closed, so alike with and without xdist; None without judges. A
-        judge that cannot run is one of the section's problems: the run is stored all the same."""
+        judge that cannot run is one of the section's problems: the run is stored all the same. The judging machinery
+        is imported only when there is something to judge (10-12 ms at the end of every other run)."""
+        judges, problems = self.given_pairwise_judges()
+        if not judges and not problems:
+            return None
         import os
 
         from pytest_agenteval.judges.variant_pairs import judge_run_pairs
@@ -89,9 +93,6 @@ class RunPublisher:
         from pytest_agenteval.results.pairwise_models import PairwiseSection
         from pytest_agenteval.results.variants import summarize_variants
 
-        judges, problems = self.given_pairwise_judges()
-        if not judges and not problems:
-            return None
         summary = summarize_variants(tasks, self.options.task_pass_rate, self.options.variants)
         ranking = [row.variant for row in summary.leaderboard] if summary else []
         redactor = Redactor.from_environment(os.environ, self.options.redact)
@@ -117,13 +118,15 @@ class RunPublisher:
     def given_pairwise_judges(self) -> tuple[list[PairwiseJudge], list[str]]:
         """--eval-pairwise's judges, then the `pytest_agenteval_pairwise_judges` hook's; what is not a judge, or a
         hook that raised, is a problem."""
-        from pytest_agenteval.judges.pairwise import PairwiseJudge
-
-        judges, problems = list(self.pairwise_judges), []
+        judges, problems = list(self.pairwise_judges), list[str]()
         try:
             given = self.config.hook.pytest_agenteval_pairwise_judges(config=self.config)
         except Exception as exc:
             return judges, [f"pytest_agenteval_pairwise_judges raised {type(exc).__name__}: {exc}"]
+        if not given:
+            return judges, problems
+        from pytest_agenteval.judges.pairwise import PairwiseJudge
+
         for value in (each for found in given for each in (found if isinstance(found, list | tuple) else [found])):
             if isinstance(value, PairwiseJudge):
                 judges.append(value)

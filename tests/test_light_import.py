@@ -61,3 +61,13 @@ def test_the_engine_loads_when_a_suite_is_collected(pytester: pytest.Pytester) -
     loaded = run_isolated(pytester, "--eval-suite=s.jsonl")
     assert set(ENGINE_MODULES) <= set(loaded)
     assert "pydantic" in loaded and "opentelemetry.sdk.trace" in loaded
+
+
+def test_a_run_without_pairwise_judges_never_loads_the_judges(pytester: pytest.Pytester) -> None:
+    # Importing them cost 10-12 ms at the end of every run, in the session's reported time.
+    pytester.makeconftest(MODULES_CONFTEST + "\nimport pytest\n\n@pytest.fixture(scope='session')\n"
+                          "def eval_agent():\n    return lambda prompt: prompt\n")
+    (pytester.path / "s.jsonl").write_text('{"task_id": "a", "inputs": {"input": "hi"}}\n')
+    loaded = run_isolated(pytester, "--eval-suite=s.jsonl", "--eval-store=runs")
+    assert "pytest_agenteval.publish" in loaded and list((pytester.path / "runs").glob("*.json"))
+    assert [name for name in loaded if name.startswith("pytest_agenteval.judges")] == []
