@@ -134,6 +134,8 @@ def configure_controller(config: pytest.Config) -> None:
     publisher = config.stash[PUBLISHER_KEY] = RunPublisher(config, options, recorder, keeper, resumed)
     selection = config.stash[SELECTION_KEY]
     if selection.from_options or selection.from_args:  # eval items may run, so a run may be stored
+        if not config.option.collectonly:  # IDE discovery stores nothing: no git for it
+            publisher.probe_git()
         if options.store is not None:
             recorder.journal = publisher.open_journal(options.store)
         sigterm = SigtermAsInterrupt()

@@ -23,6 +23,7 @@ from pytest_agenteval.keys import SELECTION_KEY
 if TYPE_CHECKING:
     from pytest_agenteval.config import EvalOptions
     from pytest_agenteval.gates.keeper import GateKeeper, GateOutcome
+    from pytest_agenteval.git_probe import GitProbe
     from pytest_agenteval.judges.pairwise import PairwiseJudge
     from pytest_agenteval.recorder import RunRecorder
     from pytest_agenteval.results.journal import RunJournal
@@ -60,6 +61,15 @@ class RunPublisher:
         self.pairwise: PairwiseSection | None = None
         # Imported now, so a bad --eval-pairwise stops the session before anything runs.
         self.pairwise_judges = import_pairwise_judges(config, options.pairwise) if options.pairwise else []
+        self.git: GitProbe | None = None  # asked from when a run may be stored, read when it is built
+
+    def probe_git(self) -> GitProbe:
+        """The project's git state, asked now (once) and read when the run is built."""
+        if self.git is None:
+            from pytest_agenteval.git_probe import GitProbe
+
+            self.git = GitProbe(self.config.rootpath)
+        return self.git
 
     # After `yield` every item ran, on xdist's controller too; an interrupted loop raises and skips the gates.
     @pytest.hookimpl(wrapper=True)
@@ -210,6 +220,7 @@ class RunPublisher:
     def start_late_run(self) -> None:
         """The first report of an eval item, in a session that selected no suite file: its journal (a run id
         taken meanwhile fails the session, not the run), then `pytest_agenteval_run_started`."""
+        self.probe_git()
         if self.options.store is not None:
             try:
                 self.recorder.journal = self.open_journal(self.options.store)
@@ -243,6 +254,8 @@ class RunPublisher:
                              resumed_from=self.resumed.run.run_id if self.resumed else None, pid=pid, host=host)
 
     def pytest_unconfigure(self) -> None:
+        if self.git is not None:
+            self.git.close()
         journal = self.journal
         if journal is None:
             return
@@ -291,7 +304,7 @@ class RunPublisher:
             duration_ms=(time.perf_counter() - self.started) * 1000, target=options.agent,
             concurrency=options.concurrency, config=config, invalid_records=self.recorder.invalid_records,
             partial=exitstatus == pytest.ExitCode.INTERRUPTED, exit_status=int(exitstatus),
-            provenance=provenance(self.config.rootpath, pytest.__version__),
+            provenance=provenance(self.probe_git().state(), pytest.__version__),
             gates=self.outcome.gates if self.outcome else (), baseline=self.outcome.baseline if self.outcome else None,
             unused_cassettes=unused, pairwise=self.pairwise,
         )

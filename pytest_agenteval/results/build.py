@@ -1,16 +1,15 @@
 """Building the run from task results: suite order, aggregates, the variants' leaderboard, provenance, and the
-`RunResult` itself. Pure but for `provenance`, which asks git.
+`RunResult` itself. Pure: git is asked by `GitProbe`, while the session runs.
 """
 
 from __future__ import annotations
 
 import platform
-import subprocess
 import sys
 from collections.abc import Iterable, Sequence
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
+from pytest_agenteval.git_probe import GitState, plugin_version
 from pytest_agenteval.results.aggregates import aggregate
 from pytest_agenteval.results.models import (
     GateRecord,
@@ -61,27 +60,11 @@ def shared_budgets(tasks: Sequence[TaskResult], config: RunConfig) -> dict[str, 
     return shared
 
 
-def provenance(root: Path, pytest_version: str) -> Provenance:
-    """Where the run came from: versions, platform, and the git commit of `root`."""
-    commit, dirty = git_state(root)
-    try:
-        plugin_version = version("pytest-agenteval")
-    except PackageNotFoundError:
-        plugin_version = "unknown"
-    return Provenance(plugin_version=plugin_version, python_version=platform.python_version(),
+def provenance(git: GitState, pytest_version: str) -> Provenance:
+    """Where the run came from: versions, platform, and the git state (`GitProbe.state()`) of the project."""
+    commit, dirty = git
+    return Provenance(plugin_version=plugin_version(), python_version=platform.python_version(),
                       pytest_version=pytest_version, platform=sys.platform, git_commit=commit, git_dirty=dirty)
-
-
-def git_state(root: Path) -> tuple[str | None, bool | None]:
-    """The checked-out commit and whether tracked files changed; (None, None) outside git."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=5, check=True).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                capture_output=True, text=True, timeout=5, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None, None
-    return commit or None, bool(status.strip())
 
 
 def suite_info(tasks: Sequence[TaskResult]) -> tuple[list[str], SuiteInfo]:
