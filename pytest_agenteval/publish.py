@@ -23,13 +23,13 @@ from pytest_agenteval.keys import SELECTION_KEY
 if TYPE_CHECKING:
     from pytest_agenteval.config import EvalOptions
     from pytest_agenteval.gates.keeper import GateKeeper, GateOutcome
-    from pytest_agenteval.git_probe import GitProbe
     from pytest_agenteval.judges.pairwise import PairwiseJudge
     from pytest_agenteval.recorder import RunRecorder
     from pytest_agenteval.results.journal import RunJournal
     from pytest_agenteval.results.journal_models import JournalHeader
     from pytest_agenteval.results.models import RunResult, TaskResult
     from pytest_agenteval.results.pairwise_models import PairwiseSection
+    from pytest_agenteval.results.provenance import GitProbe
     from pytest_agenteval.results.resume import ResumedRun
 
 # Exit statuses a failed write turns into TESTS_FAILED; the others already say the session did not succeed.
@@ -66,7 +66,7 @@ class RunPublisher:
     def probe_git(self) -> GitProbe:
         """The project's git state, asked now (once) and read when the run is built."""
         if self.git is None:
-            from pytest_agenteval.git_probe import GitProbe
+            from pytest_agenteval.results.provenance import GitProbe
 
             self.git = GitProbe(self.config.rootpath)
         return self.git
@@ -270,8 +270,9 @@ class RunPublisher:
         import os
 
         from pytest_agenteval.report.redact import Redactor
-        from pytest_agenteval.results.build import build_run, provenance
+        from pytest_agenteval.results.build import build_run
         from pytest_agenteval.results.models import RunConfig
+        from pytest_agenteval.results.provenance import provenance
         from pytest_agenteval.results.storable import clean_text
 
         options = self.options

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agenteval.git_probe import GitProbe
+from pytest_agenteval.results.provenance import GitProbe
 
 from .helpers import ECHO_CONFTEST, read_single_run, record, write_suite
 

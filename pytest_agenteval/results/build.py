@@ -1,15 +1,12 @@
-"""Building the run from task results: suite order, aggregates, the variants' leaderboard, provenance, and the
-`RunResult` itself. Pure: git is asked by `GitProbe`, while the session runs.
+"""Building the run from task results: suite order, aggregates, the variants' leaderboard and the `RunResult`
+itself (its provenance comes from `provenance`). Pure.
 """
 
 from __future__ import annotations
 
-import platform
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
-from pytest_agenteval.git_probe import GitState, plugin_version
 from pytest_agenteval.results.aggregates import aggregate
 from pytest_agenteval.results.models import (
     GateRecord,
@@ -58,13 +55,6 @@ def shared_budgets(tasks: Sequence[TaskResult], config: RunConfig) -> dict[str, 
         if getattr(config, name) is None and len(values) == 1 and None not in values:
             (shared[name],) = values  # type: ignore[assignment]
     return shared
-
-
-def provenance(git: GitState, pytest_version: str) -> Provenance:
-    """Where the run came from: versions, platform, and the git state (`GitProbe.state()`) of the project."""
-    commit, dirty = git
-    return Provenance(plugin_version=plugin_version(), python_version=platform.python_version(),
-                      pytest_version=pytest_version, platform=sys.platform, git_commit=commit, git_dirty=dirty)
 
 
 def suite_info(tasks: Sequence[TaskResult]) -> tuple[list[str], SuiteInfo]:

@@ -1,16 +1,20 @@
-"""`GitProbe`: the git commit of the project and whether tracked files changed, for the run's provenance.
+"""The run's provenance: versions, platform, and the project's git state from `GitProbe`.
 
-Started when a run may be stored, read when the run is built: git's time (a few ms here, far more in a large
-repository, where `git status` walks the work tree) passes while the session runs instead of after its last item.
-Imports nothing heavy: it is made at configure, before the engine loads.
+The probe is started when a run may be stored and read when the run is built: git's time (a few ms here, far more
+in a large repository, where `git status` walks the work tree) passes while the session runs instead of after its
+last item.
 """
 
 from __future__ import annotations
 
 import functools
+import platform
 import subprocess
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from pytest_agenteval.results.models import Provenance
 
 GIT_TIMEOUT_S = 5.0
 GitState = tuple[str | None, bool | None]  # (commit, dirty); (None, None) outside git
@@ -57,3 +61,10 @@ def plugin_version() -> str:
         return version("pytest-agenteval")
     except PackageNotFoundError:
         return "unknown"
+
+
+def provenance(git: GitState, pytest_version: str) -> Provenance:
+    """Where the run came from: versions, platform, and the git state (`GitProbe.state()`) of the project."""
+    commit, dirty = git
+    return Provenance(plugin_version=plugin_version(), python_version=platform.python_version(),
+                      pytest_version=pytest_version, platform=sys.platform, git_commit=commit, git_dirty=dirty)
