@@ -133,9 +133,8 @@ def configure_controller(config: pytest.Config) -> None:
     recorder = config.stash[RECORDER_KEY] = RunRecorder(config=config)
     publisher = config.stash[PUBLISHER_KEY] = RunPublisher(config, options, recorder, keeper, resumed)
     selection = config.stash[SELECTION_KEY]
-    if selection.from_options or selection.from_args:  # eval items may run, so a run may be stored
-        if not config.option.collectonly:  # IDE discovery stores nothing: no git for it
-            publisher.probe_git()
+    may_run = bool(selection.from_options or selection.from_args)  # eval items may run, so a run may be stored
+    if may_run:
         if options.store is not None:
             recorder.journal = publisher.open_journal(options.store)
         sigterm = SigtermAsInterrupt()
@@ -145,6 +144,8 @@ def configure_controller(config: pytest.Config) -> None:
         recorder.carry_over(resumed.run.tasks)
     config.pluginmanager.register(recorder, "agenteval-recorder")
     config.pluginmanager.register(publisher, "agenteval-publisher")
+    if may_run and not config.option.collectonly:  # registered first, so its unconfigure reaps git; none for discovery
+        publisher.probe_git()
     # "xdist" when auto-loaded, "xdist.plugin" under PYTEST_DISABLE_PLUGIN_AUTOLOAD with `-p xdist.plugin`.
     if any(config.pluginmanager.hasplugin(name) for name in XDIST_PLUGIN_NAMES):
         xdist_hooks = XdistHooks(options.run_id, config.rootpath, options.repeats, SUITE_SUFFIX)
