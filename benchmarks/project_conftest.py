@@ -4,8 +4,8 @@ BENCH_AGENT=function (default) gives the plain async agent; BENCH_AGENT=ag2 the 
 the plugin's provider; BENCH_AGENT=ag2-config a bare AG2 agent and one scripted config per task through
 `eval_model_config`. AG2 is imported at module level then, so the empty-run baseline pays for it too.
 BENCH_SESSION_CPU_FILE=PATH: the process's CPU seconds at four points of the session are written there as JSON
-(session start, collection finished, run finished, unconfigure); scale.py subtracts the first from the child's
-whole CPU and prints the phases between them.
+(session start, collection finished, run finished, unconfigure), an xdist worker's to PATH.<worker id>; scale.py
+and xdist_scaling.py read them.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ def _note_cpu(point: str) -> None:
     """The process's CPU seconds now, under `point`, written out whole each time (a killed run keeps the rest)."""
     target = os.environ.get("BENCH_SESSION_CPU_FILE")
     if target:
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        target = f"{target}.{worker}" if worker else target
         usage = resource.getrusage(resource.RUSAGE_SELF)
         SESSION_CPU[point] = usage.ru_utime + usage.ru_stime
         Path(target).write_text(json.dumps(SESSION_CPU))

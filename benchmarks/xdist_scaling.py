@@ -2,7 +2,9 @@
 
 - CPU-bound (--tasks, default 400; --scorer-cpu-ms, default 5): an instant agent, and `exact_match` burns
   that many ms of CPU per task (BENCH_SCORER_CPU_MS in workload.py). Target: one process's
-  startup-adjusted wall / the `-n W` run's >= 1.6x on 2 cores.
+  startup-adjusted wall / the `-n W` run's >= 1.6x on 2 cores. Also printed: each process's CPU (the
+  benchmark conftest writes it at points of each session), and the speedup that CPU allows on W cores packed
+  perfectly: one process's CPU on its items / ((the workers' CPU on theirs + the controller's) / W).
 - I/O-bound (--io-tasks, default 200; --io-latency, default 0.1 s; --io-concurrency, default 20): the
   agent waits, the scorers are instant. The same ratio is printed with no target: it says when xdist costs
   more than it gives.
@@ -15,9 +17,12 @@ taken within a round; min, median and max over rounds are printed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
 
 from harness import (
     ChildRun,
@@ -76,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         cases: dict[str, Callable[[], ChildRun]] = {
             names["startup"]: lambda: run_child(pytest_args("test_empty.py"), root, expect=(5,)),
             names["xdist startup"]: lambda: run_child(pytest_args(*n, "test_empty.py"), root, expect=(5,)),
-            names["cpu one"]: lambda: run_child(pytest_args("--eval-suite=cpu.jsonl"), root, cpu_env),
-            names["cpu xdist"]: lambda: run_child(pytest_args(*n, "--eval-suite=cpu.jsonl"), root, cpu_env),
+            names["cpu one"]: lambda: cpu_points_run(pytest_args("--eval-suite=cpu.jsonl"), root, cpu_env),
+            names["cpu xdist"]: lambda: cpu_points_run(pytest_args(*n, "--eval-suite=cpu.jsonl"), root, cpu_env),
         }
         if not args.skip_io:
             write_suite(root / "io.jsonl", args.io_tasks)
@@ -91,6 +96,29 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = Verdicts()
     report(runs, names, args.skip_io, workers, verdicts)
     return verdicts.exit_code(args.strict)
+
+
+def cpu_points_run(args: list[str], root: Path, env: Mapping[str, str]) -> ChildRun:
+    """A run whose processes (the controller, "main", and each worker) write their CPU at points of their session
+    (the benchmark conftest); in `ChildRun.cpu_points` as "<process> <point>"."""
+    target = root / "session-cpu.json"
+    for old in root.glob("session-cpu.json*"):
+        old.unlink()
+    child = run_child(args, root, {**env, "BENCH_SESSION_CPU_FILE": str(target)})
+    points = {f"{'main' if path == target else path.suffix.lstrip('.')} {point}": cpu
+              for path in root.glob("session-cpu.json*") for point, cpu in json.loads(path.read_text()).items()}
+    return replace(child, cpu_points=points)
+
+
+def cpu_bound(one: ChildRun, xdist: ChildRun, workers: int) -> tuple[float, float, float, float]:
+    """(one process's CPU on its items, the workers' on theirs, the controller's from its session's start to the
+    run's end, the speedup that CPU allows on `workers` cores packed perfectly)."""
+    assert one.cpu_points is not None and xdist.cpu_points is not None
+    alone = one.cpu_points["main run"] - one.cpu_points["main collected"]
+    ids = {key.split()[0] for key in xdist.cpu_points} - {"main"}
+    on_workers = sum(xdist.cpu_points[f"{worker} run"] - xdist.cpu_points[f"{worker} collected"] for worker in ids)
+    controller = xdist.cpu_points["main run"] - xdist.cpu_points["main session start"]
+    return alone, on_workers, controller, alone / ((on_workers + controller) / workers)
 
 
 def report(runs: Mapping[str, list[ChildRun]], names: Mapping[str, str], skip_io: bool, workers: int,
@@ -118,6 +146,13 @@ def report(runs: Mapping[str, list[ChildRun]], names: Mapping[str, str], skip_io
     verdicts.check_rounds(f"CPU-bound scorers: -n {workers} speedup over one process, startup-adjusted wall",
                           speedup, MIN_SPEEDUP, "x", higher_is_better=True,
                           note=f"(raw wall: {spread(raw, 'x')})")
+    bounds = per_round_values(runs, lambda one: cpu_bound(one[names["cpu one"]], one[names["cpu xdist"]], workers)[3])
+    parts = [median(part) for part in zip(*(cpu_bound(alone, spread_out, workers) for alone, spread_out
+                                            in zip(runs[names["cpu one"]], runs[names["cpu xdist"]], strict=True)),
+                                          strict=True)]
+    print(f"INFO  CPU-bound, CPU per process (medians): one process's items {parts[0]:.3f} s; under -n {workers} the "
+          f"workers' items {parts[1]:.3f} s in all and the controller {parts[2]:.3f} s from its session's start to the "
+          f"run's end; the speedup that CPU allows on {workers} cores, packed perfectly: {spread(bounds, 'x')}")
     if skip_io:
         return
     io_speedup = per_round_values(runs, lambda one: adjusted(names["io one"])(one) / adjusted(names["io xdist"])(one))
