@@ -52,7 +52,7 @@ class ChildRun:
     output: str
     cpu_s: float = 0.0
     exit_lag_s: float | None = None
-    cpu_points: Mapping[str, float] | None = None  # scale.py's growth runs: CPU seconds used at points of the session
+    cpu_points: Mapping[str, float] | None = None  # CPU seconds used at points of the session (the conftest's)
 
     @property
     def pytest_s(self) -> float:

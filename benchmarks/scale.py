@@ -210,17 +210,15 @@ def measure_growth(root: Path, small: int, large: int, rounds: int, repeats: int
         base_tasks = 1 if base == one_case else 0
         return lambda one: (one[case].wall_s - one[base].wall_s) / (tasks - base_tasks) * 1000
 
-    rows = [[STARTUP, seconds(median([r.wall_s for r in runs[STARTUP]])),
-             seconds(median([r.cpu_s for r in runs[STARTUP]])), "", "", "", "", "",
-             seconds(median([lag(r) for r in runs[STARTUP]]))],
-            [one_case, seconds(median([r.wall_s for r in runs[one_case]])),
-             seconds(median([r.cpu_s for r in runs[one_case]])),
-             seconds(median([session_cpu(r) for r in runs[one_case]])), "", "", "", "",
-             seconds(median([lag(r) for r in runs[one_case]]))]]
+    def medians(case: str) -> list[str]:  # raw wall, CPU, session CPU (none for the empty run: no session)
+        each = runs[case]
+        return [seconds(median([r.wall_s for r in each])), seconds(median([r.cpu_s for r in each])),
+                "" if case == STARTUP else seconds(median([session_cpu(r) for r in each]))]
+
+    rows = [[case, *medians(case), "", "", "", "", seconds(median([lag(r) for r in runs[case]]))]
+            for case in (STARTUP, one_case)]
     for case, tasks in ((small_case, small), (large_case, large)):
-        rows.append([case, seconds(median([r.wall_s for r in runs[case]])),
-                     seconds(median([r.cpu_s for r in runs[case]])),
-                     seconds(median([session_cpu(r) for r in runs[case]])),
+        rows.append([case, *medians(case),
                      f"{per_round(runs, session_cpu_ms(case, tasks)):.3f}",
                      f"{per_round(runs, cpu_ms(case, tasks)):.3f}",
                      f"{per_round(runs, wall_ms(case, tasks)):.3f}",

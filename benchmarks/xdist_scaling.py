@@ -146,13 +146,13 @@ def report(runs: Mapping[str, list[ChildRun]], names: Mapping[str, str], skip_io
     verdicts.check_rounds(f"CPU-bound scorers: -n {workers} speedup over one process, startup-adjusted wall",
                           speedup, MIN_SPEEDUP, "x", higher_is_better=True,
                           note=f"(raw wall: {spread(raw, 'x')})")
-    bounds = per_round_values(runs, lambda one: cpu_bound(one[names["cpu one"]], one[names["cpu xdist"]], workers)[3])
-    parts = [median(part) for part in zip(*(cpu_bound(alone, spread_out, workers) for alone, spread_out
-                                            in zip(runs[names["cpu one"]], runs[names["cpu xdist"]], strict=True)),
-                                          strict=True)]
-    print(f"INFO  CPU-bound, CPU per process (medians): one process's items {parts[0]:.3f} s; under -n {workers} the "
-          f"workers' items {parts[1]:.3f} s in all and the controller {parts[2]:.3f} s from its session's start to the "
-          f"run's end; the speedup that CPU allows on {workers} cores, packed perfectly: {spread(bounds, 'x')}")
+    per_round_cpu = [cpu_bound(alone, spread_out, workers)
+                     for alone, spread_out in zip(runs[names["cpu one"]], runs[names["cpu xdist"]], strict=True)]
+    alone, on_workers, controller, bound = (list(column) for column in zip(*per_round_cpu, strict=True))
+    print(f"INFO  CPU-bound, CPU per process (medians): one process's items {median(alone):.3f} s; under -n {workers} "
+          f"the workers' items {median(on_workers):.3f} s in all and the controller {median(controller):.3f} s from "
+          f"its session's start to the run's end; the speedup that CPU allows on {workers} cores, packed perfectly: "
+          f"{spread(bound, 'x')}")
     if skip_io:
         return
     io_speedup = per_round_values(runs, lambda one: adjusted(names["io one"])(one) / adjusted(names["io xdist"])(one))

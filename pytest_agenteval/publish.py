@@ -128,15 +128,16 @@ class RunPublisher:
     def given_pairwise_judges(self) -> tuple[list[PairwiseJudge], list[str]]:
         """--eval-pairwise's judges, then the `pytest_agenteval_pairwise_judges` hook's; what is not a judge, or a
         hook that raised, is a problem."""
-        judges, problems = list(self.pairwise_judges), list[str]()
+        judges = list(self.pairwise_judges)
         try:
             given = self.config.hook.pytest_agenteval_pairwise_judges(config=self.config)
         except Exception as exc:
             return judges, [f"pytest_agenteval_pairwise_judges raised {type(exc).__name__}: {exc}"]
         if not given:
-            return judges, problems
+            return judges, []
         from pytest_agenteval.judges.pairwise import PairwiseJudge
 
+        problems: list[str] = []
         for value in (each for found in given for each in (found if isinstance(found, list | tuple) else [found])):
             if isinstance(value, PairwiseJudge):
                 judges.append(value)

@@ -80,9 +80,8 @@ def eval_agent():
 '''
 
 
-def test_git_runs_while_the_tasks_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A git that takes a second: both of its calls start before the first task, without a store too (where
-    nothing needs the run's provenance before its end)."""
+def timed_project_with_slow_git(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-task suite whose agent logs when it runs, and a `git` first on PATH that logs when it starts."""
     fake = pytester.path / "bin"
     fake.mkdir()
     (fake / "git").write_text(FAKE_GIT.format(log=pytester.path / "git.log"))
@@ -90,6 +89,12 @@ def test_git_runs_while_the_tasks_run(pytester: pytest.Pytester, monkeypatch: py
     monkeypatch.setenv("PATH", f"{fake}:{Path(shutil.which('sh') or '/bin/sh').parent}")
     pytester.makeconftest(TIMED_CONFTEST)
     write_suite(pytester.path / "s.jsonl", [record("t1")])
+
+
+def test_git_runs_while_the_tasks_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A git that takes a second: both of its calls start before the first task, without a store too (where
+    nothing needs the run's provenance before its end)."""
+    timed_project_with_slow_git(pytester, monkeypatch)
     pytester.runpytest("--eval-suite=s.jsonl").assert_outcomes(passed=1)
     git_started = [float(line) for line in (pytester.path / "git.log").read_text().split()]
     agent_ran = float((pytester.path / "agent.log").read_text())
@@ -125,12 +130,6 @@ def alive(pid: int) -> bool:
 
 def test_discovery_asks_no_git(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """IDE test explorers collect often and store nothing: `--collect-only` starts no git."""
-    fake = pytester.path / "bin"
-    fake.mkdir()
-    (fake / "git").write_text(FAKE_GIT.format(log=pytester.path / "git.log"))
-    (fake / "git").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake}:{Path(shutil.which('sh') or '/bin/sh').parent}")
-    pytester.makeconftest(TIMED_CONFTEST)
-    write_suite(pytester.path / "s.jsonl", [record("t1")])
+    timed_project_with_slow_git(pytester, monkeypatch)
     pytester.runpytest("--eval-suite=s.jsonl", "--collect-only", "-q").stdout.fnmatch_lines(["*1 test*collected*"])
     assert not (pytester.path / "git.log").exists()
